@@ -1,0 +1,362 @@
+"""Rules throughput: whole-case evaluations per second on one core.
+
+The case is a realistic work-up of 12 reports and 14 images (screening recall, diagnostic work-up,
+an ultrasound biopsy of a non-corresponding mass, pathology, addendum, stereotactic biopsy of the
+asymmetry, pathology, rad-path note, follow-up). Peers measured in the same run: the assembly step
+alone, and a trivial baseline that only builds a dict per report (the floor of any evaluation).
+
+Rates are per CPU-second of this process (process_time), pinned to one core, so other load on
+the machine disturbs them less than wall-clock rates.
+
+Run: python bench/bench_rules.py [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from rules.anatomy import Depth, Laterality, Location
+from rules.case import Case, assemble
+from rules.documents import ImageRecord, Modality, ViewModifier
+from rules.evaluation import evaluate
+from rules.facts import (
+    Assessment,
+    Birads,
+    Composition,
+    ConcordanceStatement,
+    ConcordanceVerdict,
+    Correspondence,
+    Evidence,
+    FindingMention,
+    FindingType,
+    Guidance,
+    Lesion,
+    PathologyCategory,
+    PathologySpecimen,
+    ProcedureFacts,
+    Recommendation,
+    RecommendationKind,
+    Relation,
+    ReportFacts,
+    ReportKind,
+    SpecimenRadiograph,
+)
+
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
+L = Laterality.LEFT
+
+
+def _day(n: int) -> datetime:
+    return NOW + timedelta(days=n)
+
+
+def _ev(uid: str, text: str) -> Evidence:
+    return Evidence(uid, text)
+
+
+def realistic_case() -> Case:
+    asym = FindingType.DEVELOPING_ASYMMETRY
+    reports = [
+        ReportFacts(
+            "b.1",
+            ReportKind.RADIOLOGY,
+            _day(-120),
+            composition=Composition.C,
+            findings=(
+                FindingMention(
+                    asym,
+                    L,
+                    _ev("b.1", "New asymmetry, left 2 o'clock."),
+                    Location(2),
+                    new_or_increasing=True,
+                ),
+            ),
+            assessments=(Assessment(Birads.B0, L, _ev("b.1", "BI-RADS 0.")),),
+            recommendations=(
+                Recommendation(
+                    RecommendationKind.OUTSIDE_PRIORS, None, _ev("b.1", "Outside priors requested.")
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.2",
+            ReportKind.RADIOLOGY,
+            _day(-110),
+            findings=(
+                FindingMention(
+                    asym,
+                    L,
+                    _ev("b.2", "Developing asymmetry persists at 2 o'clock."),
+                    Location(2, depth=Depth.MIDDLE),
+                    persists_on_spot_compression=True,
+                ),
+                FindingMention(
+                    FindingType.MASS,
+                    L,
+                    _ev("b.2", "6 mm mass at 10 o'clock."),
+                    Location(10, nipple_distance_mm=20),
+                ),
+                FindingMention(
+                    FindingType.CALCIFICATIONS,
+                    Laterality.RIGHT,
+                    _ev("b.2", "Right benign-appearing calcifications."),
+                    Location(7),
+                ),
+            ),
+            assessments=(
+                Assessment(Birads.B4B, L, _ev("b.2", "BI-RADS 4B left.")),
+                Assessment(Birads.B2, Laterality.RIGHT, _ev("b.2", "BI-RADS 2 right.")),
+            ),
+            recommendations=(
+                Recommendation(
+                    RecommendationKind.BIOPSY,
+                    L,
+                    _ev("b.2", "US biopsy of the mass."),
+                    Guidance.ULTRASOUND,
+                    target_type=FindingType.MASS,
+                    target_location=Location(10),
+                ),
+                Recommendation(
+                    RecommendationKind.SUPPLEMENTAL_ULTRASOUND,
+                    None,
+                    _ev("b.2", "Supplemental ultrasound for dense tissue."),
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.3",
+            ReportKind.PROCEDURE,
+            _day(-100),
+            procedures=(
+                ProcedureFacts(
+                    L,
+                    _ev("b.3", "US core biopsy of the 10 o'clock mass."),
+                    Guidance.ULTRASOUND,
+                    FindingType.MASS,
+                    Location(10),
+                ),
+            ),
+            correspondences=(
+                Correspondence(
+                    Relation.DOES_NOT_CORRESPOND,
+                    L,
+                    _ev("b.3", "The mass is not the asymmetry."),
+                    FindingType.ASYMMETRY,
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.4",
+            ReportKind.PATHOLOGY,
+            _day(-97),
+            pathology=(
+                PathologySpecimen(
+                    PathologyCategory.BENIGN,
+                    L,
+                    _ev("b.4", "Fibroadenoma."),
+                    Location(10),
+                    lesions=(Lesion.FIBROADENOMA,),
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.5",
+            ReportKind.PROCEDURE,
+            _day(-95),
+            predecessor_uids=("b.3",),
+            concordance=(
+                ConcordanceStatement(
+                    ConcordanceVerdict.CONCORDANT_BENIGN, L, _ev("b.5", "Concordant benign.")
+                ),
+            ),
+            recommendations=(
+                Recommendation(
+                    RecommendationKind.BIOPSY,
+                    L,
+                    _ev("b.5", "Stereotactic biopsy of the asymmetry."),
+                    Guidance.STEREOTACTIC,
+                    target_type=FindingType.ASYMMETRY,
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.6",
+            ReportKind.RADIOLOGY,
+            _day(-90),
+            composition=Composition.C,
+            assessments=(
+                Assessment(Birads.B2, Laterality.BOTH, _ev("b.6", "Whole-breast US benign.")),
+            ),
+        ),
+        ReportFacts(
+            "b.7",
+            ReportKind.PROCEDURE,
+            _day(-80),
+            procedures=(
+                ProcedureFacts(
+                    L,
+                    _ev("b.7", "Stereotactic biopsy of the 2 o'clock asymmetry."),
+                    Guidance.STEREOTACTIC,
+                    FindingType.ASYMMETRY,
+                    Location(2),
+                    specimen_radiograph=SpecimenRadiograph.OBTAINED,
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.8",
+            ReportKind.PATHOLOGY,
+            _day(-77),
+            pathology=(
+                PathologySpecimen(
+                    PathologyCategory.HIGH_RISK,
+                    L,
+                    _ev("b.8", "ADH."),
+                    Location(2),
+                    lesions=(Lesion.ADH,),
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.9",
+            ReportKind.RADPATH,
+            _day(-75),
+            concordance=(
+                ConcordanceStatement(
+                    ConcordanceVerdict.HIGH_RISK, L, _ev("b.9", "High-risk concordant.")
+                ),
+            ),
+            recommendations=(
+                Recommendation(
+                    RecommendationKind.SURGICAL_CONSULTATION,
+                    L,
+                    _ev("b.9", "Surgical consultation."),
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.10",
+            ReportKind.PROCEDURE,
+            _day(-50),
+            procedures=(
+                ProcedureFacts(
+                    L,
+                    _ev("b.10", "Wire-localised excision, left 2 o'clock."),
+                    Guidance.SURGICAL,
+                    FindingType.ASYMMETRY,
+                    Location(2),
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.11",
+            ReportKind.PATHOLOGY,
+            _day(-45),
+            pathology=(
+                PathologySpecimen(
+                    PathologyCategory.MALIGNANT,
+                    L,
+                    _ev("b.11", "DCIS, grade 2."),
+                    Location(2),
+                    lesions=(Lesion.DCIS,),
+                    guidance=Guidance.SURGICAL,
+                ),
+            ),
+        ),
+        ReportFacts(
+            "b.12",
+            ReportKind.RADIOLOGY,
+            _day(-10),
+            assessments=(Assessment(Birads.B3, Laterality.RIGHT, _ev("b.12", "BI-RADS 3 right.")),),
+            recommendations=(
+                Recommendation(
+                    RecommendationKind.SHORT_INTERVAL_FOLLOW_UP,
+                    Laterality.RIGHT,
+                    _ev("b.12", "Right mammogram in 6 months."),
+                    interval_months=6,
+                ),
+            ),
+        ),
+    ]
+    images = [
+        ImageRecord(
+            f"i.{n}",
+            f"s.{n // 3}",
+            _day(-120 + n * 8),
+            modality,
+            side,
+            modifiers=frozenset(mods),
+            specimen=specimen,
+            outside_prior=prior,
+        )
+        for n, (modality, side, mods, specimen, prior) in enumerate(
+            [
+                (Modality.MG, Laterality.BOTH, (), False, False),
+                (Modality.MG, L, (ViewModifier.SPOT_COMPRESSION,), False, False),
+                (Modality.US, L, (), False, False),
+                (Modality.US, L, (), False, False),
+                (Modality.MG, Laterality.BOTH, (), False, True),
+                (Modality.US, Laterality.BOTH, (), False, False),
+                (Modality.MG, L, (), False, False),
+                (Modality.MG, L, (), True, False),
+                (Modality.MG, L, (ViewModifier.MAGNIFICATION,), False, False),
+                (Modality.MG, L, (), False, False),
+                (Modality.MG, L, (), True, False),
+                (Modality.MG, Laterality.RIGHT, (), False, False),
+                (Modality.DBT, Laterality.BOTH, (), False, False),
+                (Modality.US, Laterality.RIGHT, (), False, False),
+            ]
+        )
+    ]
+    return Case(tuple(reports), tuple(images))
+
+
+def _rate(work: Callable[[], object], seconds: float) -> float:
+    work()  # warm caches (site configuration, enum tables)
+    count, start = 0, time.process_time()
+    while (elapsed := time.process_time() - start) < seconds:
+        for _ in range(50):
+            work()
+        count += 50
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    case = realistic_case()
+    result = evaluate(case, NOW)
+    print(
+        f"python {platform.python_version()} on {platform.machine()}; case: {len(case.reports)} reports, "
+        f"{len(case.images)} images -> {len(result.open)} open, {len(result.satisfied)} satisfied items"
+    )
+    full = _rate(lambda: evaluate(case, NOW), args.seconds)
+    assembly = _rate(lambda: assemble(case, NOW), args.seconds)
+    baseline = _rate(
+        lambda: [{"uid": r.source_uid, "kind": r.kind, "n": len(r.findings)} for r in case.reports],
+        args.seconds,
+    )
+    print(f"evaluate (assembly + correlation + 15 rules): {full:10,.0f} cases/s")
+    print(
+        f"assemble only (peer):                         {assembly:10,.0f} cases/s  "
+        f"(evaluate takes {assembly / full:.1f}x the assembly time)"
+    )
+    print(
+        f"dict per report (trivial baseline):           {baseline:10,.0f} cases/s  "
+        f"(evaluate is {baseline / full:.0f}x slower than the floor)"
+    )
+    print(f"target >= 5,000 cases/s: {'met' if full >= 5000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

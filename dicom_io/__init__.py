@@ -1,0 +1,1 @@
+"""Everything DICOM: the association listener, and readers from datasets to plain records."""

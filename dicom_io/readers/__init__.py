@@ -1,0 +1,1 @@
+"""Pure readers: from a DICOM file or dataset to the plain records ``rules`` understands."""

@@ -1,0 +1,350 @@
+"""Rules about a biopsy and its result: correlation, pathology, concordance, discordance, and the
+calcification pitfalls (specimen radiography, ultrasound guidance, stereotactic not feasible)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from rules.case import Biopsy
+from rules.decisions import ConcordanceDecision, DocumentedAction
+from rules.facts import (
+    Birads,
+    ConcordanceVerdict,
+    Evidence,
+    FindingType,
+    Guidance,
+    PathologyCategory,
+    SpecimenRadiograph,
+)
+from rules.items import ItemDecision, ItemKind
+from rules.pathways.base import Context, build, decision_evidence, image_evidence
+from rules.priority import finding_risk
+from rules.timeline import digest, sort_time
+
+_IMAGE_GUIDED_MAMMOGRAPHIC = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS})
+_RADIOGRAPH_MADE = frozenset(
+    {
+        SpecimenRadiograph.CALCIFICATIONS_PRESENT,
+        SpecimenRadiograph.CALCIFICATIONS_ABSENT,
+        SpecimenRadiograph.OBTAINED,
+    }
+)
+
+
+def _main_finding(ctx: Context, b: Biopsy):  # type: ignore[no-untyped-def]
+    targets = ctx.targets(b)
+    return targets[0] if len(targets) == 1 else None
+
+
+def _target_type(ctx: Context, b: Biopsy) -> FindingType | None:
+    if b.target_type is not None:
+        return b.target_type
+    f = _main_finding(ctx, b)
+    return f.type if f is not None else None
+
+
+def concordance_record(
+    ctx: Context, b: Biopsy
+) -> list[tuple[datetime, ConcordanceVerdict, Evidence]]:
+    """Documented verdicts about this biopsy, report statements and people's decisions, in time order."""
+    record = [(sort_time(s.at), s.value.verdict, s.value.evidence) for s in b.concordance]
+    subjects = {b.key, *ctx.correlations.targets_of(b.key)}
+    record += [
+        (d.decided_at, d.verdict, decision_evidence(f"concordance {d.verdict.value}", d.note))
+        for d in ctx.case.decisions
+        if isinstance(d, ConcordanceDecision) and d.subject_key in subjects
+    ]
+    return sorted(record, key=lambda r: r[0])
+
+
+def _later_sampling(ctx: Context, b: Biopsy, since: datetime | None) -> list[Biopsy]:
+    """Excision or repeat biopsy of the same lesion after ``since``."""
+    targets = set(ctx.correlations.targets_of(b.key))
+    later = []
+    for other in ctx.case.biopsies:
+        if other.key == b.key or other.performed_at is None and not other.implied:
+            continue
+        when = other.performed_at or other.pathology_at
+        if since is not None and when is not None and when.date() <= since.date():
+            continue
+        same_lesion = bool(targets & set(ctx.correlations.targets_of(other.key)))
+        surgical_same_side = other.guidance is Guidance.SURGICAL and (
+            other.laterality is None or b.laterality is None or other.laterality is b.laterality
+        )
+        if same_lesion or surgical_same_side:
+            later.append(other)
+    return later
+
+
+def correlation_review(ctx: Context) -> Iterator[ItemDecision]:
+    """A biopsy whose correspondence to a finding the reports cannot decide (DESIGN.md "Open items").
+
+    Opens when neither a statement nor the features (laterality, type, clock, quadrant, depth, nipple
+    distance; limits in rules.thresholds) place the biopsy on exactly one finding of that breast.
+    Closes when a person records a correlation decision for the biopsy.
+    Source: clinical.md seed 1 (the biopsy must be shown to explain the finding); never a guess.
+    """
+    for b in ctx.case.biopsies:
+        if b.key not in ctx.correlations.review_raised:
+            continue
+        candidates = ctx.correlations.unresolved(b.key)
+        decided = [m for m in ctx.correlations.for_biopsy(b.key) if m.basis == "decision"]
+        closing = [
+            decision_evidence("correlation decision", m.reasons[0] if m.reasons else "")
+            for m in decided[:1]
+        ]
+        yield build(
+            ctx,
+            ItemKind.CORRELATION_REVIEW,
+            b.key,
+            laterality=b.laterality,
+            finding_type=b.target_type,
+            location=b.target_location,
+            opened_at=b.performed_at or b.pathology_at,
+            evidence=list(b.evidence)
+            + [
+                ev
+                for f in ctx.case.findings
+                if f.key in {m.finding_key for m in candidates}
+                for ev in f.evidence[:1]
+            ],
+            next_step="Review the images and reports: decide which finding this biopsy sampled.",
+            closes_when="a person records which finding the biopsy corresponds to",
+            closing=closing if not candidates else (),
+        )
+
+
+def pathology_pending(ctx: Context) -> Iterator[ItemDecision]:
+    """A biopsy was performed and no pathology result has arrived. Closes when it arrives.
+
+    Source: DESIGN.md "Open items"; clinical.md (MQSA: a list of positives without pathology is not
+    an adequate tracking system; results communicated within 3-5 business days).
+    """
+    for b in ctx.case.biopsies:
+        if b.implied:
+            continue  # known only from its pathology
+        yield build(
+            ctx,
+            ItemKind.PATHOLOGY_PENDING,
+            b.key,
+            laterality=b.laterality,
+            finding=_main_finding(ctx, b),
+            finding_type=b.target_type,
+            opened_at=b.performed_at,
+            evidence=b.evidence,
+            next_step="Chase the pathology result of this biopsy.",
+            closes_when="the pathology result arrives",
+            closing=[s.value.evidence for s in b.pathology[:1]],
+        )
+
+
+def concordance_pending(ctx: Context) -> Iterator[ItemDecision]:
+    """Pathology arrived and radiology-pathology concordance is not documented.
+
+    Closes when a report states concordance (concordant, discordant or high-risk) or a person
+    documents it. Source: DESIGN.md "The problem" (concordance must be documented explicitly before
+    the loop closes); clinical.md seed 1 and MQSA (correlate pathology with the finding).
+    """
+    for b in ctx.case.biopsies:
+        if not b.pathology:
+            continue
+        record = concordance_record(ctx, b)
+        f = _main_finding(ctx, b)
+        yield build(
+            ctx,
+            ItemKind.CONCORDANCE_PENDING,
+            b.key,
+            laterality=b.laterality,
+            finding=f,
+            finding_type=b.target_type,
+            opened_at=b.pathology_at,
+            evidence=[s.value.evidence for s in b.pathology],
+            next_step="Document radiology-pathology concordance for this biopsy.",
+            closes_when="concordance is documented in a report or by a radiologist",
+            closing=[r[2] for r in record[:1]],
+        )
+
+
+def _inferred_discordance(ctx: Context, b: Biopsy) -> list[str]:
+    categories = {s.value.category for s in b.pathology}
+    reasons: list[str] = []
+    if categories == {PathologyCategory.NON_DIAGNOSTIC}:
+        reasons.append("non-diagnostic sample")
+    benign_only = categories == {PathologyCategory.BENIGN}
+    targets = ctx.targets(b)
+    if benign_only and any(
+        Birads.B5 in {a.value.category for a in f.assessments} | {e.birads for e in f.suspicion}
+        for f in targets
+    ):
+        reasons.append("benign result for a BI-RADS 5 finding")
+    calcification_target = _target_type(ctx, b) is FindingType.CALCIFICATIONS
+    if calcification_target:
+        if any(s.value.calcifications is False for s in b.pathology):
+            reasons.append("calcifications targeted but none identified in the specimen")
+        elif (
+            b.specimen_radiograph is SpecimenRadiograph.CALCIFICATIONS_ABSENT
+            and benign_only
+            and not any(s.value.calcifications for s in b.pathology)
+        ):
+            reasons.append("specimen radiograph without calcifications and benign pathology")
+    return reasons
+
+
+def discordant_pathology(ctx: Context) -> Iterator[ItemDecision]:
+    """The result does not explain the imaging: documented discordant, or plain from the reports
+    (benign for BI-RADS 5; calcifications targeted but absent from the specimen; non-diagnostic).
+
+    A documented verdict always wins over the inference: a later documented concordance closes an
+    inferred item. Otherwise closes when excision or repeat biopsy of the lesion is performed (or
+    documented). Source: DESIGN.md "The problem" (discordant benign -> excision or re-biopsy, never
+    routine follow-up); clinical.md (discordance 1-6%; 24-30% malignant at re-biopsy or excision).
+    """
+    for b in ctx.case.biopsies:
+        if not b.pathology:
+            continue
+        record = concordance_record(ctx, b)
+        stated = [r for r in record if r[1] is ConcordanceVerdict.DISCORDANT]
+        inferred = _inferred_discordance(ctx, b)
+        if not stated and not inferred:
+            continue
+        key = f"{ItemKind.DISCORDANT_PATHOLOGY.value}:{b.key}"
+        closing: list[Evidence] = []
+        if record and record[-1][1] is not ConcordanceVerdict.DISCORDANT:
+            closing.append(record[-1][2])  # a documented decision overrides the discordance
+        later = _later_sampling(ctx, b, b.pathology_at)
+        closing += [ev for other in later for ev in other.evidence[:1]]
+        closing += ctx.documented(key, DocumentedAction.EXCISION_OR_REPEAT_BIOPSY)
+        f = _main_finding(ctx, b)
+        reasons = tuple(["documented discordant"] if stated else []) + tuple(inferred)
+        yield build(
+            ctx,
+            ItemKind.DISCORDANT_PATHOLOGY,
+            b.key,
+            laterality=b.laterality,
+            finding=f,
+            finding_type=b.target_type,
+            opened_at=stated[0][0] if stated else b.pathology_at,
+            evidence=[r[2] for r in stated] + [s.value.evidence for s in b.pathology],
+            next_step="Surgical excision or repeat biopsy, not routine follow-up "
+            "(24-30% of discordant lesions prove malignant).",
+            closes_when="excision or repeat biopsy of the lesion is performed, or concordance is documented",
+            closing=closing,
+            risk=(None, reasons),
+        )
+
+
+def calcifications_biopsied_under_us(ctx: Context) -> Iterator[ItemDecision]:
+    """Calcifications targeted under ultrasound guidance: a pitfall (clinical.md seed 3: never
+    ultrasound for calcifications; stereotactic core biopsy preferred, seed 2).
+
+    Closes when a person acknowledges it, or a stereotactic or DBT-guided biopsy of the same lesion
+    follows.
+    """
+    for b in ctx.case.biopsies:
+        if (
+            b.guidance is not Guidance.ULTRASOUND
+            or _target_type(ctx, b) is not FindingType.CALCIFICATIONS
+        ):
+            continue
+        key = f"{ItemKind.CALCIFICATIONS_BIOPSIED_UNDER_US.value}:{b.key}"
+        later = [
+            o
+            for o in _later_sampling(ctx, b, b.performed_at)
+            if o.guidance in _IMAGE_GUIDED_MAMMOGRAPHIC
+        ]
+        closing = [ev for o in later for ev in o.evidence[:1]]
+        closing += ctx.documented(key, DocumentedAction.CALCIFICATIONS_UNDER_US_ACKNOWLEDGED)
+        yield build(
+            ctx,
+            ItemKind.CALCIFICATIONS_BIOPSIED_UNDER_US,
+            b.key,
+            laterality=b.laterality,
+            finding=_main_finding(ctx, b),
+            finding_type=FindingType.CALCIFICATIONS,
+            opened_at=b.performed_at,
+            evidence=b.evidence,
+            next_step="Stereotactic biopsy of the calcifications; confirm they were sampled.",
+            closes_when="a radiologist acknowledges it, or a stereotactic or DBT-guided biopsy follows",
+            closing=closing,
+        )
+
+
+def specimen_radiograph_missing(ctx: Context) -> Iterator[ItemDecision]:
+    """A calcification biopsy with no specimen radiograph.
+
+    Open until a specimen radiograph image of that breast from the biopsy day or later arrives, the
+    procedure report (or its addendum) states what the specimen radiograph showed, or a person
+    documents it. Source: clinical.md seeds 2-3 (specimen radiography must confirm calcifications
+    were sampled; never skip it); DESIGN.md "Open items".
+    """
+    for b in ctx.case.biopsies:
+        if b.implied or _target_type(ctx, b) is not FindingType.CALCIFICATIONS:
+            continue
+        key = f"{ItemKind.SPECIMEN_RADIOGRAPH_MISSING.value}:{b.key}"
+        images = [i for i in ctx.images(b.laterality, b.performed_at) if i.specimen]
+        closing = [image_evidence(i, "specimen radiograph") for i in images[:1]]
+        if b.specimen_radiograph in _RADIOGRAPH_MADE:
+            closing += [b.evidence[-1]]
+        closing += ctx.documented(key, DocumentedAction.SPECIMEN_RADIOGRAPH)
+        yield build(
+            ctx,
+            ItemKind.SPECIMEN_RADIOGRAPH_MISSING,
+            b.key,
+            laterality=b.laterality,
+            finding=_main_finding(ctx, b),
+            finding_type=FindingType.CALCIFICATIONS,
+            opened_at=b.performed_at,
+            evidence=b.evidence,
+            next_step="Obtain or document the specimen radiograph showing the calcifications were sampled.",
+            closes_when="a specimen radiograph arrives or is documented",
+            closing=closing,
+        )
+
+
+def surgical_biopsy_referral(ctx: Context) -> Iterator[ItemDecision]:
+    """Stereotactic (or tomosynthesis-guided) biopsy is not feasible: open surgical biopsy.
+
+    Closes when a surgical biopsy of that breast is performed or documented, or an image-guided
+    biopsy of the finding is done after all. Source: clinical.md seed 3 (small or thin breast, very
+    posterior or subcutaneous, widely separated, not visible -> open surgical biopsy).
+    """
+    for nf in ctx.case.not_feasible:
+        side = nf.value.laterality
+        subject = f"{side or 'U'}-{digest(nf.source_uid, nf.value.evidence.text)}"
+        key = f"{ItemKind.SURGICAL_BIOPSY_REFERRAL.value}:{subject}"
+        pending = [
+            f
+            for f in ctx.case.findings
+            if f.flagged_for_biopsy
+            and (side is None or f.laterality is None or f.laterality is side)
+        ]
+        finding = pending[0] if len(pending) == 1 else None
+        later = [
+            b
+            for b in ctx.case.biopsies
+            if (b.laterality is None or side is None or b.laterality is side)
+            and b.performed_at is not None
+            and nf.at is not None
+            and b.performed_at.date() > nf.at.date()
+            and (
+                b.guidance is Guidance.SURGICAL
+                or (finding is not None and finding.key in ctx.correlations.targets_of(b.key))
+            )
+        ]
+        closing = [ev for b in later for ev in b.evidence[:1]]
+        closing += ctx.documented(key, DocumentedAction.SURGICAL_BIOPSY)
+        yield build(
+            ctx,
+            ItemKind.SURGICAL_BIOPSY_REFERRAL,
+            subject,
+            laterality=side,
+            finding=finding,
+            opened_at=nf.at,
+            evidence=[nf.value.evidence],
+            next_step=f"Refer for open surgical biopsy: {nf.value.guidance.value} biopsy not feasible"
+            + (f" ({nf.value.reason})." if nf.value.reason else "."),
+            closes_when="a surgical biopsy is performed or documented",
+            closing=closing,
+            risk=finding_risk(finding) if finding is not None else (None, ()),
+        )

@@ -1,0 +1,236 @@
+"""Rules about imaging still to be done: outside priors, supplemental ultrasound, follow-up studies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from rules.anatomy import Laterality
+from rules.decisions import DocumentedAction
+from rules.documents import ImageRecord, Modality
+from rules.facts import Birads, Evidence, Recommendation, RecommendationKind, ReportKind
+from rules.geometry import is_unplaced
+from rules.items import ItemDecision, ItemKind
+from rules.pathways.base import Context, build, image_evidence
+from rules.timeline import Stamped, add_months, digest
+
+_MAMMOGRAPHY = frozenset({Modality.MG, Modality.DBT})
+_FOLLOW_UP = frozenset(
+    {RecommendationKind.SHORT_INTERVAL_FOLLOW_UP, RecommendationKind.ANNUAL_SCREENING}
+)
+_CHANGES_PLAN = frozenset(
+    {Birads.B0, Birads.B4, Birads.B4A, Birads.B4B, Birads.B4C, Birads.B5, Birads.B6}
+)
+
+
+def _per_report(recs: list[Stamped[Recommendation]]) -> list[list[Stamped[Recommendation]]]:
+    """Repeated statements of one request in one report (findings and impression) are one request."""
+    groups: dict[tuple[str, str], list[Stamped[Recommendation]]] = {}
+    for r in recs:
+        groups.setdefault((r.source_uid, r.value.kind.value), []).append(r)
+    return list(groups.values())
+
+
+def _covered(images: tuple[ImageRecord, ...], side: Laterality) -> ImageRecord | None:
+    """An image set covering ``side`` (both breasts for B): the last image needed, or None."""
+    needed = set(side.sides())
+    last = None
+    for image in images:
+        got = set(image.laterality.sides()) if image.laterality is not None else set(needed)
+        if needed & got:
+            needed -= got
+            last = image
+        if not needed:
+            return last
+    return None
+
+
+def priors_pending(ctx: Context) -> Iterator[ItemDecision]:
+    """A report asks for outside prior mammograms. Closes when an outside prior image arrives, an
+    addendum to the requesting report gives its final assessment, or a person documents receipt.
+
+    Source: clinical.md seed 3 (retrieve outside priors; do not delay) and MQSA ('Incomplete: need
+    prior mammograms' needs a follow-up report within 30 days).
+    """
+    recs = [
+        r for r in ctx.case.recommendations if r.value.kind is RecommendationKind.OUTSIDE_PRIORS
+    ]
+    for group in _per_report(recs):
+        first = group[0]
+        subject = digest(first.source_uid, "outside-priors")
+        key = f"{ItemKind.PRIORS_PENDING.value}:{subject}"
+        priors = [i for i in ctx.case.images if i.outside_prior]
+        closing = [image_evidence(i, "outside prior received") for i in priors[:1]]
+        closing += [
+            a.evidence
+            for r in ctx.case.reports
+            if first.source_uid in r.predecessor_uids
+            for a in r.assessments
+            if a.category is not Birads.B0
+        ][:1]
+        closing += ctx.documented(key, DocumentedAction.PRIORS_RECEIVED)
+        yield build(
+            ctx,
+            ItemKind.PRIORS_PENDING,
+            subject,
+            laterality=first.value.laterality or Laterality.BOTH,
+            opened_at=first.at,
+            evidence=[r.value.evidence for r in group],
+            next_step="Retrieve the outside prior mammograms for comparison.",
+            closes_when="outside priors are received",
+            closing=closing,
+        )
+
+
+def _is_supplemental(ctx: Context, r: Stamped[Recommendation]) -> bool:
+    if r.value.kind is RecommendationKind.SUPPLEMENTAL_ULTRASOUND:
+        return True
+    if r.value.kind is not RecommendationKind.ULTRASOUND or r.value.target_type is not None:
+        return False
+    # 'Ultrasound' in a dense-breast report that describes no finding is whole-breast screening.
+    report = ctx.case.report(r.source_uid)
+    return (
+        report is not None
+        and report.kind is ReportKind.RADIOLOGY
+        and report.composition is not None
+        and report.composition.dense
+        and not report.findings
+        and is_unplaced(r.value.target_location)
+    )
+
+
+def supplemental_ultrasound_pending(ctx: Context) -> Iterator[ItemDecision]:
+    """Dense tissue (BI-RADS C/D) with supplemental ultrasound recommended. Closes when ultrasound of
+    the breast(s) concerned is performed on or after the recommendation.
+
+    Source: clinical.md seed 3 (bilateral ultrasound for dense tissue); DESIGN.md "Open items".
+    """
+    recs = [r for r in ctx.case.recommendations if _is_supplemental(ctx, r)]
+    for group in _per_report(recs):
+        first = group[0]
+        side = first.value.laterality or Laterality.BOTH
+        subject = f"{side.value}-{digest(first.source_uid, 'supplemental-ultrasound')}"
+        key = f"{ItemKind.SUPPLEMENTAL_ULTRASOUND_PENDING.value}:{subject}"
+        done = _covered(ctx.images(None, first.at, frozenset({Modality.US})), side)
+        closing = [image_evidence(done, "breast ultrasound")] if done is not None else []
+        closing += ctx.documented(key, DocumentedAction.STUDY_PERFORMED)
+        yield build(
+            ctx,
+            ItemKind.SUPPLEMENTAL_ULTRASOUND_PENDING,
+            subject,
+            laterality=side,
+            opened_at=first.at,
+            evidence=[r.value.evidence for r in group],
+            next_step="Schedule whole-breast ultrasound"
+            + (" of both breasts" if side is Laterality.BOTH else "")
+            + " for dense tissue.",
+            closes_when="breast ultrasound of that side is performed",
+            closing=closing,
+        )
+
+
+def _follow_up_side(ctx: Context, r: Stamped[Recommendation]) -> Laterality:
+    if r.value.laterality is not None:
+        return r.value.laterality
+    if r.value.kind is RecommendationKind.ANNUAL_SCREENING:
+        return Laterality.BOTH  # the next screen of a negative or benign screen is bilateral
+    report = ctx.case.report(r.source_uid)
+    sides: set[Laterality] = set()
+    related = [report] + [ctx.case.report(u) for u in report.predecessor_uids] if report else []
+    for rep in related:
+        if rep is None:
+            continue
+        sides |= {
+            x.laterality for x in (*rep.findings, *rep.procedures, *rep.pathology) if x.laterality
+        }
+        sides |= {a.laterality for a in rep.assessments if a.laterality is not None}
+    sides.discard(Laterality.BOTH)
+    return sides.pop() if len(sides) == 1 else Laterality.BOTH
+
+
+def _qualifying_modalities(r: Recommendation) -> frozenset[Modality]:
+    wanted = (r.modality or "").lower()
+    if "ultra" in wanted or "sono" in wanted or wanted == "us":
+        return frozenset({Modality.US})
+    if "mr" in wanted:
+        return frozenset({Modality.MR})
+    if "mammo" in wanted or r.kind is RecommendationKind.ANNUAL_SCREENING:
+        return _MAMMOGRAPHY
+    return _MAMMOGRAPHY | {Modality.US}
+
+
+def _superseded_by(ctx: Context, r: Stamped[Recommendation], side: Laterality) -> list[Evidence]:
+    """A later report that changes the plan for that breast, or a biopsy still to be done there."""
+    out: list[Evidence] = []
+    for report in ctx.case.reports:
+        if report.source_uid == r.source_uid or r.at is None or report.observed_at is None:
+            continue
+        if report.observed_at <= r.at:
+            continue
+        for rec in report.recommendations:
+            if (rec.kind in _FOLLOW_UP or rec.kind is RecommendationKind.BIOPSY) and (
+                rec.laterality is None or rec.laterality.covers(side)
+            ):
+                out.append(rec.evidence)
+        for a in report.assessments:
+            if a.category in _CHANGES_PLAN and (a.laterality is None or a.laterality.covers(side)):
+                out.append(a.evidence)
+    for f in ctx.case.findings:
+        if (
+            f.flagged_for_biopsy
+            and not ctx.correlations.sampled_by(f.key)
+            and (f.laterality is None or f.laterality.covers(side))
+        ):
+            out.append(f.suspicion[-1].evidence[0] if f.suspicion[-1].evidence else f.evidence[0])
+    return out
+
+
+def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
+    """Short-interval (6-month) or annual follow-up is recommended.
+
+    Due at the end of the window (target date + window_after_days). Closes when a qualifying study of
+    that breast (the modality asked for; mammography for a screen) is acquired on or after the window
+    start, or when the plan is superseded: a later report recommends something else for that breast,
+    or a biopsy recommendation there is still pending. Source: clinical.md (BI-RADS 3: 6-month
+    unilateral follow-up, only ~72-74% return on time; benign concordant: 6-month follow-up; normal
+    contralateral breast -> annual screening); DESIGN.md "Open items".
+    """
+    policy = ctx.config.follow_up
+    recs = [r for r in ctx.case.recommendations if r.value.kind in _FOLLOW_UP]
+    for group in _per_report(recs):
+        first = group[0]
+        start = first.at or ctx.now
+        months = first.value.interval_months or (
+            policy.annual_months
+            if first.value.kind is RecommendationKind.ANNUAL_SCREENING
+            else policy.short_interval_months
+        )
+        target = add_months(start, months)
+        window_start = target - timedelta(days=policy.window_before_days)
+        due = target + timedelta(days=policy.window_after_days)
+        side = _follow_up_side(ctx, first)
+        subject = f"{side.value}-{digest(first.source_uid, first.value.kind.value)}"
+        key = f"{ItemKind.FOLLOW_UP_DUE.value}:{subject}"
+        study = _covered(ctx.images(None, window_start, _qualifying_modalities(first.value)), side)
+        closing = [image_evidence(study, "follow-up study")] if study is not None else []
+        closing += ctx.documented(key, DocumentedAction.STUDY_PERFORMED)
+        closing += _superseded_by(ctx, first, side)[:1]
+        what = first.value.modality or (
+            "screening mammogram"
+            if first.value.kind is RecommendationKind.ANNUAL_SCREENING
+            else "imaging"
+        )
+        yield build(
+            ctx,
+            ItemKind.FOLLOW_UP_DUE,
+            subject,
+            laterality=side,
+            opened_at=first.at,
+            evidence=[r.value.evidence for r in group],
+            next_step=f"Schedule the {months}-month follow-up {what} "
+            f"(window {window_start:%Y-%m-%d} to {due:%Y-%m-%d}).",
+            closes_when="a qualifying study of that breast is performed in or after the window, "
+            "or a later report changes the plan",
+            closing=closing,
+            due_at=due,
+        )

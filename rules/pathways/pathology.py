@@ -1,0 +1,117 @@
+"""Rules about what the pathology result means for the patient: high-risk lesions and malignancy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rules.case import Biopsy
+from rules.decisions import DocumentedAction
+from rules.facts import Guidance, Lesion, PathologyCategory
+from rules.items import ItemDecision, ItemKind
+from rules.pathways.base import Context, build
+
+#: Upgrade rates at excision (clinical.md, tracking standards).
+_UPGRADE_NOTES = {
+    Lesion.ADH: "ADH is upgraded at excision in about 18% and is usually excised",
+    Lesion.ALH: "lobular neoplasia is upgraded in about 10%",
+    Lesion.LCIS: "lobular neoplasia is upgraded in about 10%",
+    Lesion.PAPILLOMA: "papillary lesions are upgraded in about 2%",
+}
+
+
+def _surgery_after(ctx: Context, b: Biopsy) -> list[Biopsy]:
+    since = b.pathology_at
+    return [
+        o
+        for o in ctx.case.biopsies
+        if o.key != b.key
+        and o.guidance is Guidance.SURGICAL
+        and (o.laterality is None or b.laterality is None or o.laterality is b.laterality)
+        and (
+            since is None
+            or (o.performed_at or o.pathology_at) is None
+            or (o.performed_at or o.pathology_at).date() > since.date()
+        )  # type: ignore[union-attr]
+    ]
+
+
+def _targets(ctx: Context, b: Biopsy):  # type: ignore[no-untyped-def]
+    targets = ctx.targets(b)
+    return targets[0] if len(targets) == 1 else None
+
+
+def high_risk_lesion(ctx: Context) -> Iterator[ItemDecision]:
+    """Pathology is a high-risk lesion (ADH, ALH, LCIS, FEA, radial scar, papilloma, phyllodes) and
+    nothing malignant. Closes when a surgical consultation is documented or excision is performed.
+
+    Source: DESIGN.md "Facts the report reader must find" and "Open items"; clinical.md (upgrade
+    rates: ADH ~18%, lobular neoplasia ~10%, papillary ~2%; concordant FEA, ALH and classic LCIS are
+    often observed, ADH usually excised: a surgeon decides, so the consultation closes the item).
+    """
+    for b in ctx.case.biopsies:
+        specimens = [s for s in b.pathology if s.value.category is PathologyCategory.HIGH_RISK]
+        if not specimens or any(
+            s.value.category is PathologyCategory.MALIGNANT for s in b.pathology
+        ):
+            continue
+        key = f"{ItemKind.HIGH_RISK_LESION.value}:{b.key}"
+        lesions = [lesion for s in specimens for lesion in s.value.lesions]
+        notes = sorted({_UPGRADE_NOTES[lesion] for lesion in lesions if lesion in _UPGRADE_NOTES})
+        named = (
+            ", ".join(dict.fromkeys(lesion.value.replace("-", " ") for lesion in lesions))
+            or "high-risk lesion"
+        )
+        closing = list(
+            ctx.documented(key, DocumentedAction.SURGICAL_CONSULTATION, DocumentedAction.REFERRAL)
+        )
+        closing += [ev for o in _surgery_after(ctx, b) for ev in o.evidence[:1]]
+        yield build(
+            ctx,
+            ItemKind.HIGH_RISK_LESION,
+            b.key,
+            laterality=b.laterality,
+            finding=_targets(ctx, b),
+            finding_type=b.target_type,
+            opened_at=specimens[0].at,
+            evidence=[s.value.evidence for s in specimens],
+            next_step=f"Surgical consultation about excision ({named})"
+            + (f"; {'; '.join(notes)}." if notes else "."),
+            closes_when="a surgical consultation is documented or excision is performed",
+            closing=closing,
+        )
+
+
+def malignancy_referral(ctx: Context) -> Iterator[ItemDecision]:
+    """Pathology is malignant: surgical and oncology referral. Closes when the referral is documented
+    or surgery is performed.
+
+    Source: DESIGN.md "Open items" and seed 3 (DCIS at core biopsy is upgraded to invasive cancer at
+    excision in about 20%); clinical.md seed 2 (malignant needle results go to surgery).
+    """
+    for b in ctx.case.biopsies:
+        specimens = [s for s in b.pathology if s.value.category is PathologyCategory.MALIGNANT]
+        if not specimens:
+            continue
+        key = f"{ItemKind.MALIGNANCY_REFERRAL.value}:{b.key}"
+        lesions = {lesion for s in specimens for lesion in s.value.lesions}
+        invasive = lesions & {Lesion.IDC, Lesion.ILC, Lesion.INVASIVE_CARCINOMA}
+        note = ""
+        if Lesion.DCIS in lesions and not invasive:
+            note = " DCIS at core biopsy is upgraded to invasive cancer at excision in about 20% of cases."
+        closing = list(
+            ctx.documented(key, DocumentedAction.REFERRAL, DocumentedAction.SURGICAL_CONSULTATION)
+        )
+        closing += [ev for o in _surgery_after(ctx, b) for ev in o.evidence[:1]]
+        yield build(
+            ctx,
+            ItemKind.MALIGNANCY_REFERRAL,
+            b.key,
+            laterality=b.laterality,
+            finding=_targets(ctx, b),
+            finding_type=b.target_type,
+            opened_at=specimens[0].at,
+            evidence=[s.value.evidence for s in specimens],
+            next_step="Surgical and oncology referral." + note,
+            closes_when="the referral is documented or surgery is performed",
+            closing=closing,
+        )

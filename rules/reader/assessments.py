@@ -1,0 +1,71 @@
+"""BI-RADS assessment categories (per breast or per finding) and breast composition."""
+
+from __future__ import annotations
+
+import re
+
+from rules.anatomy import Laterality
+from rules.facts import Assessment, Birads, Composition
+from rules.lexicon import first_key, patterns
+from rules.reader.context import ReportText
+from rules.reader.locations import side_hits
+
+_NEAR_AFTER = 16  # characters between a category and the breast it is written for
+
+# "BI-RADS 4A", "BI-RADS: 4B", "BIRADS category 3", "BR4", "Category 4C", "ACR BI-RADS 2"
+_BIRADS = re.compile(
+    r"\b(?:bi-?rads|birads|br|(?:assessment|final assessment)(?: category)?|category|cat\.?)"
+    r"(?:\s*(?:category|cat\.?|assessment|score))?\s*[:#=-]?\s*(?:category\s*)?"
+    r"([0-6])\s*-?\s*([abc])?(?![\w.]*\s*(?:cm|mm|o'clock|months?|years?))(?=\b|[^\w])"
+)
+_COMPOSITION_LETTER = re.compile(
+    r"\b(?:composition|density|acr(?: density)?|breast density|bi-rads density)\s*(?:category|type|is|:|-|=)*\s*"
+    r"(?:acr\s*)?\(?([a-d])(?=\)|[\s.,;:-]|$)"
+)
+
+
+def read_assessments(report: ReportText) -> list[tuple[int, int, Assessment]]:
+    """Every stated category with the sentence index and position it was found at."""
+    out: list[tuple[int, int, Assessment]] = []
+    seen: set[tuple[Birads, Laterality | None]] = set()
+    for i, sentence in enumerate(report.sentences):
+        if sentence.section in ("history", "comparison"):
+            continue
+        for m in _BIRADS.finditer(sentence.text):
+            value = m.group(1) + (m.group(2) or "").upper()
+            if m.group(2) and m.group(1) != "4":
+                value = m.group(1)
+            category = Birads(value)
+            side = _assessment_side(report, i, m.start())
+            if (category, side) in seen:
+                continue
+            seen.add((category, side))
+            out.append((i, m.start(), Assessment(category, side, report.evidence(i))))
+    return out
+
+
+def read_composition(report: ReportText) -> Composition | None:
+    for sentence in report.sentences:
+        m = _COMPOSITION_LETTER.search(sentence.text)
+        if m:
+            return Composition(m.group(1).upper())
+    for sentence in report.sentences:
+        value = first_key(patterns("terms.yaml", "composition"), sentence.text)
+        if value:
+            return Composition(value)
+    return None
+
+
+def _assessment_side(report: ReportText, i: int, position: int) -> Laterality:
+    """A category is for the breast written beside it; unsaid, for the breast the title names,
+    else for the examination as a whole (both breasts)."""
+    hits = side_hits(report.sentences[i].text)
+    before = [h for h in hits if h.end <= position]
+    if before:
+        return before[-1].value  # type: ignore[return-value]
+    # "BI-RADS 4 right breast"; but not "BI-RADS 0 - recall for left diagnostic imaging"
+    close_after = [h for h in hits if h.start >= position and h.start - position <= _NEAR_AFTER]
+    if close_after:
+        return close_after[0].value  # type: ignore[return-value]
+    # unsaid: the breast of the examination (the title's, else the one the report names), or both
+    return report.title_side or report.default_side or Laterality.BOTH

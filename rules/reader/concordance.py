@@ -1,0 +1,177 @@
+"""Correspondence statements (is the sampled lesion the finding?) and rad-path concordance.
+
+'The biopsied mass does not correspond to the mammographic asymmetry' is a DOES_NOT_CORRESPOND
+statement about the asymmetry: the finding named after the phrase (or before it, when none follows)
+is the other finding the statement is about.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rules.anatomy import Laterality, Location
+from rules.facts import ConcordanceStatement, ConcordanceVerdict, Correspondence, FindingType, Relation
+from rules.lexicon import any_match, pattern_list
+from rules.reader.context import ReportText
+from rules.reader.locations import clock_hits, nearest
+
+_BENIGN = re.compile(r"\bbenign\b")
+_MALIGNANT = re.compile(r"malignan|carcinoma|\bdcis\b|\bcancer\b")
+_HIGH_RISK = re.compile(r"high[- ]risk")
+
+
+def _is_radpath(report: ReportText, i: int) -> bool:
+    text = report.sentences[i].text
+    lesions = any(m.label.startswith("lesion:") for m in report.mentions[i])
+    return lesions or bool(any_match(pattern_list("statements.yaml", "radpath_context"), text))
+
+
+# A hedge just before the statement makes it an opinion a person must weigh, not a statement:
+# "may not correspond", "likely represents the correlate", "it is uncertain whether this represents".
+_HEDGE = re.compile(
+    r"\b(?:may|might|could|possibl[ey]|probabl[ey]|likely|presumabl[ey]|perhaps|questionabl[ey]|"
+    r"uncertain|unclear|whether|if|to (?:assess|confirm|evaluate|determine)|suspected|favou?red)\b|\?"
+)
+_HEDGE_WINDOW = 30
+# "corresponding to the palpable lump" is about a clinical complaint (a palpable fact).
+_CLINICAL_OBJECT = re.compile(
+    r"\s*(?:the |this |a )?(?:(?:left|right) )?(?:patient's )?(?:palpable|clinical|clinically|lump|thickening|"
+    r"area of (?:clinical )?concern|site of (?:the )?(?:palpable|clinical|concern)|(?:focal )?pain|tenderness)"
+)
+# A generic object ("the mammographic finding", "the imaging abnormality") names no finding type:
+# it is the other finding the report is about.
+_GENERIC_OBJECT = re.compile(
+    r"\s*(?:the |this )?(?:known |previously (?:described|seen|noted) )?(?:mammographic|sonographic|mri|imaging|"
+    r"tomosynthesis|ultrasound|target(?:ed)?|original|index) ?(?:finding|abnormality|target|lesion)?"
+)
+
+
+def _generic_object(text: str, match: re.Match[str]) -> bool:
+    generic = _GENERIC_OBJECT.match(text, match.end())
+    return bool(generic and generic.group(0).strip()) or bool(re.search(r"(?:finding|abnormality|target)$", match.group(0)))
+
+
+def _hedged(text: str, start: int, end: int, findings: list) -> bool:  # type: ignore[type-arg]
+    """A hedge cue shortly before (or inside) the statement, unless it hedges a finding named
+    between the cue and the statement ("questionable distortion and no sonographic correlate")."""
+    window_start = max(0, start - _HEDGE_WINDOW)
+    for cue in _HEDGE.finditer(text[window_start:end]):
+        cue_end = window_start + cue.end()
+        if not any(cue_end <= m.start and m.end <= start for m in findings):
+            return True
+    return False
+
+
+def _specific(a: FindingType | None, b: FindingType | None) -> FindingType | None:
+    """Of two names for one finding, the more specific ('the asymmetry' is the focal asymmetry)."""
+    if a is None or b is None:
+        return a or b
+    if a is FindingType.ASYMMETRY and "asymmetry" in b.value:
+        return b
+    if b is FindingType.ASYMMETRY and "asymmetry" in a.value:
+        return a
+    return None if a is not b else a
+
+
+def _sampled_types(report: ReportText, i: int, subject: FindingType | None) -> FindingType | None:
+    """The finding a generic object refers to: the nearest finding named earlier in the report
+    that is not the statement's own subject."""
+    for j in range(i - 1, -1, -1):
+        for m in reversed(report.findings_in(j)):
+            if FindingType(m.label) is not subject:
+                return FindingType(m.label)
+    return None
+
+
+def read_correspondences(report: ReportText, require_finding: bool) -> list[Correspondence]:
+    out: list[Correspondence] = []
+    for i, s in enumerate(report.sentences):
+        text = s.text
+        negative = any_match(pattern_list("statements.yaml", "does_not_correspond"), text)
+        positive = None if negative else any_match(pattern_list("statements.yaml", "corresponds"), text)
+        match = negative or positive
+        if match is None:
+            continue
+        if positive and "concordant" in positive.group(0) and _is_radpath(report, i):
+            continue
+        findings = report.findings_in(i)
+        if _hedged(text, match.start(), match.end(), findings) or _CLINICAL_OBJECT.match(text, match.end()):
+            continue
+        after = [m for m in findings if m.start >= match.end()]
+        before = [m for m in findings if m.end <= match.start()]
+        subject = FindingType(before[0].label) if before else None
+        finding_type: FindingType | None = None
+        other = None
+        if after:
+            other = after[0]
+        elif positive and before and _generic_object(text, match):
+            finding_type = _sampled_types(report, i, subject)
+        elif before:
+            # "the calcifications have no sonographic correlate": the statement's subject; a
+            # certain mention before a hedged associated feature ("with questionable distortion")
+            certain = [m for m in before if not m.uncertain] or before
+            other = certain[0]
+        if other is not None:
+            finding_type = FindingType(other.label)
+        if require_finding and finding_type is None:
+            continue
+        position = other.start if other else match.start()
+        clock = nearest(clock_hits(text), (other.start, other.end)) if other else None
+        relation = Relation.DOES_NOT_CORRESPOND if negative else Relation.CORRESPONDS
+        statement = Correspondence(
+            relation=relation,
+            laterality=report.side_near(i, position),
+            evidence=report.evidence(i),
+            finding_type=finding_type,
+            location=Location(clock=clock.value) if clock else Location(),  # type: ignore[arg-type]
+        )
+        _add(out, statement)
+    return out
+
+
+def _add(out: list[Correspondence], statement: Correspondence) -> None:
+    """One statement per (relation, finding, breast): repeats in Findings and Impression, and
+    'the asymmetry' after 'the focal asymmetry', are the same statement."""
+    for k, c in enumerate(out):
+        if c.relation is not statement.relation or c.laterality is not statement.laterality:
+            continue
+        merged = _specific(c.finding_type, statement.finding_type)
+        if merged is not None or (c.finding_type is None and statement.finding_type is None):
+            if merged is not c.finding_type:
+                out[k] = Correspondence(c.relation, c.laterality, c.evidence, merged,
+                                        c.location if not c.location.is_empty else statement.location)
+            return
+    out.append(statement)
+
+
+def read_concordance(report: ReportText) -> list[ConcordanceStatement]:
+    out: list[ConcordanceStatement] = []
+    for i, s in enumerate(report.sentences):
+        text = s.text
+        if any_match(pattern_list("statements.yaml", "discordant"), text):
+            verdict = ConcordanceVerdict.DISCORDANT
+        elif any_match(pattern_list("statements.yaml", "concordant"), text):
+            if _HIGH_RISK.search(text):
+                verdict = ConcordanceVerdict.HIGH_RISK
+            elif _MALIGNANT.search(text) and not re.search(r"no (?:\w+ )?(?:malignan|carcinoma)|negative for", text):
+                verdict = ConcordanceVerdict.CONCORDANT_MALIGNANT
+            elif _BENIGN.search(text):
+                verdict = ConcordanceVerdict.CONCORDANT_BENIGN
+            else:
+                verdict = ConcordanceVerdict.CONCORDANT
+            if "concordant with the" in text and not _is_radpath(report, i) and any(
+                w in text for w in ("mammographic finding", "sonographic finding", "imaging finding", "target")
+            ):
+                continue  # a correspondence statement about the target, not rad-path concordance
+        else:
+            continue
+        side: Laterality | None = report.sentence_side(i)
+        clock = clock_hits(text)
+        statement = ConcordanceStatement(
+            verdict, side, report.evidence(i),
+            Location(clock=clock[0].value) if clock else Location(),  # type: ignore[arg-type]
+        )
+        if any(c.verdict is verdict and c.laterality is side for c in out):
+            continue
+        out.append(statement)
+    return out

@@ -1,0 +1,190 @@
+"""Biopsies a procedure report describes as performed, and 'stereotactic biopsy not feasible'."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rules.anatomy import Laterality, Location
+from rules.facts import FindingType, Guidance, NotFeasible, ProcedureFacts, SpecimenRadiograph
+from rules.lexicon import any_match, first_key, pattern_list, patterns
+from rules.reader.context import ReportText
+from rules.reader.findings import compatible_location
+from rules.reader.locations import location_near, number_word
+from rules.reader.recommendations import is_recommendation
+from rules.reader.text import normalise
+
+_GAUGE = re.compile(r"\b(\d{1,2})[- ]?(?:gauge|g)\b")
+_CORES = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+    r"(?:(?!gauge\b|g\b|core\b)\w+\s+)?(?:cores?|samples?|specimens?|passes)\b"
+    r"|(?:cores?|samples?|gauge|specimens?)\s*(?:x|times)\s*(\d{1,2})\b"
+    r"|\((\d{1,2}) (?:cores?|samples?)\)"
+)
+
+
+@dataclass
+class _Draft:
+    laterality: Laterality | None
+    sentence: int
+    guidance: Guidance | None = None
+    target_type: FindingType | None = None
+    location: Location = Location()
+    gauge: int | None = None
+    cores: int | None = None
+    vacuum: bool = False
+    clip: bool | None = None
+    specimen: SpecimenRadiograph | None = None
+    post_clip: bool = False
+    sentences: list[int] = field(default_factory=list)
+
+
+def _guidance(text: str) -> Guidance | None:
+    value = first_key(patterns("terms.yaml", "guidance"), text)
+    return Guidance(value) if value else None
+
+
+def _is_specimen_statement(text: str) -> bool:
+    return bool(any_match(pattern_list("statements.yaml", "specimen_radiograph"), text))
+
+
+def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
+    drafts: list[_Draft] = []
+    report_guidance = _guidance(normalise(title))
+    for i, s in enumerate(report.sentences):
+        if is_recommendation(report, i) or s.section in ("history", "comparison"):
+            continue
+        text = s.text
+        if not any_match(pattern_list("statements.yaml", "biopsy_performed"), text):
+            continue
+        if any_match(pattern_list("statements.yaml", "not_feasible"), text) and not _is_specimen_statement(text):
+            continue
+        guidance = _guidance(text)
+        report_guidance = report_guidance or guidance
+        if (_is_specimen_statement(text) or any_match(pattern_list("statements.yaml", "post_clip_mammogram"), text)) and guidance is None:
+            continue
+        findings = report.findings_in(i)
+        target = findings[0] if findings else None
+        anchor = (target.start, target.end) if target else (0, 0)
+        draft = _Draft(
+            laterality=report.side_near(i, anchor[0]),
+            sentence=i,
+            guidance=guidance,
+            target_type=FindingType(target.label) if target else None,
+            location=location_near(text, anchor) if target else location_near(text, (0, len(text))),
+        )
+        same = next((d for d in drafts if _same_procedure(d, draft)), None)
+        if same is None:
+            drafts.append(draft)
+        else:
+            same.guidance = same.guidance or draft.guidance
+            same.target_type = same.target_type or draft.target_type
+            same.location = same.location if not same.location.is_empty else draft.location
+            same.laterality = same.laterality or draft.laterality
+    if not drafts:
+        return []
+    sided = [d for d in drafts if d.laterality in (Laterality.LEFT, Laterality.RIGHT)]
+    if sided:  # "bilateral biopsies, uncomplicated" summarises the per-breast ones
+        for d in drafts:
+            if d not in sided:
+                for s in sided:
+                    s.guidance = s.guidance or d.guidance
+        drafts = sided
+    for d in drafts:
+        d.guidance = d.guidance or report_guidance
+    _report_level_facts(report, drafts)
+    return [
+        ProcedureFacts(
+            laterality=d.laterality, evidence=report.evidence(d.sentence), guidance=d.guidance,
+            target_type=d.target_type, target_location=d.location, needle_gauge=d.gauge,
+            cores=d.cores, vacuum_assisted=d.vacuum, clip_placed=d.clip,
+            specimen_radiograph=d.specimen, post_clip_mammogram=d.post_clip,
+        )
+        for d in drafts
+    ]
+
+
+def _same_procedure(a: _Draft, b: _Draft) -> bool:
+    if a.laterality and b.laterality and a.laterality is not b.laterality:
+        return False
+    if a.guidance and b.guidance and a.guidance is not b.guidance:
+        return False
+    return compatible_location(a.location, b.location)
+
+
+def _report_level_facts(report: ReportText, drafts: list[_Draft]) -> None:
+    """Gauge, cores, clip and specimen radiograph: given to the procedure of the same breast."""
+    for i, s in enumerate(report.sentences):
+        if is_recommendation(report, i):
+            continue
+        text = s.text
+        side = report.sentence_side(i)
+        targets = [d for d in drafts if side is None or d.laterality is None or d.laterality.covers(side)] or drafts
+        if len(targets) > 1 and len(drafts) > 1:
+            targets = [d for d in targets if d.sentence == i] or targets[:1]
+        for d in targets:
+            _apply(d, report, i, text)
+
+
+def _apply(d: _Draft, report: ReportText, i: int, text: str) -> None:
+    m = _GAUGE.search(text)
+    if m and d.gauge is None:
+        d.gauge = int(m.group(1))
+    m = _CORES.search(text)
+    if m and d.cores is None:
+        d.cores = number_word(next(g for g in m.groups() if g))
+    if "vacuum" in text:
+        d.vacuum = True
+    if any_match(pattern_list("statements.yaml", "clip_not_placed"), text):
+        d.clip = False
+    elif any_match(pattern_list("statements.yaml", "clip_placed"), text):
+        d.clip = True
+    if any_match(pattern_list("statements.yaml", "post_clip_mammogram"), text):
+        d.post_clip = True
+    specimen = _specimen(report, i, text)
+    if specimen is not None:
+        d.specimen = specimen
+    if d.target_type is None and "target" in text:
+        affirmed = report.findings_in(i)
+        if affirmed:
+            d.target_type = FindingType(affirmed[0].label)
+
+
+def _specimen(report: ReportText, i: int, text: str) -> SpecimenRadiograph | None:
+    statement = _is_specimen_statement(text)
+    in_cores = any_match(pattern_list("statements.yaml", "calcifications_in_cores"), text)
+    if not statement and not in_cores:
+        return None
+    if statement and any_match(pattern_list("statements.yaml", "specimen_not_performed"), text):
+        return SpecimenRadiograph.NOT_PERFORMED
+    calcs = [m for m in report.findings_in(i, include_negated=True) if m.label == FindingType.CALCIFICATIONS.value]
+    if calcs:
+        return SpecimenRadiograph.CALCIFICATIONS_ABSENT if all(m.negated for m in calcs) else SpecimenRadiograph.CALCIFICATIONS_PRESENT
+    return SpecimenRadiograph.OBTAINED if statement else None
+
+
+def read_not_feasible(report: ReportText, title: str) -> list[NotFeasible]:
+    out: list[NotFeasible] = []
+    for i, s in enumerate(report.sentences):
+        text = s.text
+        m = any_match(pattern_list("statements.yaml", "not_feasible"), text)
+        if not m or _is_specimen_statement(text):
+            continue
+        if not (any_match(pattern_list("statements.yaml", "biopsy_performed"), text) or _guidance(text)):
+            continue
+        guidance = _guidance(text) or _guidance(normalise(title)) or Guidance.STEREOTACTIC
+        reason = _reason(s.original)
+        side = report.sentence_side(i)
+        if any(n.guidance is guidance and n.laterality is side for n in out):
+            continue
+        out.append(NotFeasible(guidance, side, reason, report.evidence(i)))
+    return out
+
+
+def _reason(original: str) -> str:
+    lower = original.lower()
+    for r in pattern_list("statements.yaml", "not_feasible_reason"):
+        m = r.search(lower)
+        if m:
+            return original[m.end():].strip(" .)")
+    return original.strip()

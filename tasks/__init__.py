@@ -1,0 +1,1 @@
+"""The pipeline: Celery app, ingest tasks, the beat schedule, notifications."""

@@ -1,0 +1,77 @@
+"""Handing inbox rows to the pipeline, after their commit.
+
+The listener calls ``submit(inbox_id)`` once the row is committed. With a broker, a background
+thread publishes the task, so a slow or absent broker never delays a C-STORE answer; a row whose
+message is lost stays pending and the sweeper republishes it. Without a broker, a small thread
+pool runs the same task function in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher(Protocol):
+    def submit(self, inbox_id: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessDispatcher:
+    """Runs ``work(inbox_id)`` on a small thread pool; a row already queued is not queued twice."""
+
+    def __init__(self, work: Callable[[int], object], workers: int = 2) -> None:
+        self._work = work
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline")
+        self._queued: set[int] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, inbox_id: int) -> None:
+        with self._lock:
+            if inbox_id in self._queued:
+                return
+            self._queued.add(inbox_id)
+        self._pool.submit(self._run, inbox_id)
+
+    def _run(self, inbox_id: int) -> None:
+        with self._lock:
+            self._queued.discard(inbox_id)
+        try:
+            self._work(inbox_id)
+        except Exception as error:  # left pending: the sweeper tries again later
+            log.warning("inbox row %d will be retried: %s", inbox_id, type(error).__name__)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+class BrokerDispatcher:
+    """Publishes ``worklist.ingest`` from a background thread, with no retries of its own."""
+
+    def __init__(self, publish: Callable[[int], None]) -> None:
+        self._publish = publish
+        self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="publisher", daemon=True)
+        self._thread.start()
+
+    def submit(self, inbox_id: int) -> None:
+        self._queue.put(inbox_id)
+
+    def _loop(self) -> None:
+        while (inbox_id := self._queue.get()) is not None:
+            try:
+                self._publish(inbox_id)
+            except Exception as error:
+                log.warning("could not publish inbox row %d (%s); the sweeper will",
+                            inbox_id, type(error).__name__)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)

@@ -1,0 +1,79 @@
+"""The pipeline without a broker: the same task bodies on a thread pool, with a small scheduler
+for the periodic jobs. ``worklist serve`` uses this, so one command runs the whole product."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from rules.site import load_site_config
+from tasks.app import REMIND_EVERY_SECONDS, SWEEP_EVERY_SECONDS
+from tasks.dispatch import InProcessDispatcher
+from tasks.ingest import IngestContext, process
+from tasks.sweep import stranded
+from worklist.db.base import utcnow
+from worklist.notifications import service as notifications
+from worklist.notifications.senders import configured_senders
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class InProcessPipeline:
+    context: IngestContext
+    dispatcher: InProcessDispatcher = field(init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _threads: list[threading.Thread] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = InProcessDispatcher(
+            lambda inbox_id: process(self.context, inbox_id), workers=self.context.settings.workers
+        )
+
+    def submit(self, inbox_id: int) -> None:
+        self.dispatcher.submit(inbox_id)
+
+    def sweep(self, older_than: timedelta | None = None) -> int:
+        settings = self.context.settings
+        age = older_than if older_than is not None else timedelta(seconds=settings.sweep_after_seconds)
+        ids = stranded(self.context.sessions, utcnow(), age)
+        for inbox_id in ids:
+            self.dispatcher.submit(inbox_id)
+        return len(ids)
+
+    def start(self) -> None:
+        """Pick up what was left pending, then run the periodic jobs until ``stop``."""
+        self.sweep(older_than=timedelta(0))
+        settings = self.context.settings
+        site = load_site_config(settings.site_config)
+        senders = configured_senders(settings)
+        last_digest: list[date] = []
+
+        def remind() -> None:
+            now = utcnow()
+            notifications.remind(self.context.sessions, settings, site, senders, now)
+            if now.hour >= settings.digest_hour and now.date() not in last_digest:
+                notifications.digest(self.context.sessions, settings, senders, now.date(), now)
+                last_digest.append(now.date())
+
+        self._every(SWEEP_EVERY_SECONDS, self.sweep, "sweeper")
+        self._every(REMIND_EVERY_SECONDS, remind, "reminders")
+
+    def _every(self, seconds: float, job: Callable[[], object], name: str) -> None:
+        def loop() -> None:
+            while not self._stop.wait(seconds):
+                try:
+                    job()
+                except Exception as error:  # a periodic job never takes the process down
+                    log.warning("%s failed: %s", name, type(error).__name__)
+
+        thread = threading.Thread(target=loop, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.dispatcher.close()

@@ -1,0 +1,74 @@
+"""The Celery tasks. Bodies are the plain functions of ``tasks.ingest``, ``tasks.sweep`` and
+``worklist.notifications``; these wrappers add names, retries and the process's runtime."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from celery.signals import worker_process_init
+
+from rules.site import SiteConfig, load_site_config
+from tasks import runtime
+from tasks.app import celery_app
+from tasks.ingest import TRANSIENT, IngestContext, process
+from tasks.sweep import stranded
+from worklist.db.base import utcnow
+from worklist.notifications import service as notifications
+from worklist.notifications.senders import configured_senders
+
+
+class TransientError(Exception):
+    """Raised for a retry; carries only the error's class name, never its message."""
+
+
+@worker_process_init.connect
+def _fresh_connections(**_: Any) -> None:
+    runtime.reset_after_fork()
+
+
+@lru_cache(maxsize=1)
+def _context() -> IngestContext:
+    from rules.reader import read_report
+
+    return IngestContext(runtime.sessions(), runtime.settings(), read_report)
+
+
+@lru_cache(maxsize=1)
+def _site() -> SiteConfig:
+    return load_site_config(runtime.settings().site_config)
+
+
+@celery_app.task(name="worklist.ingest", bind=True, acks_late=True, reject_on_worker_lost=True,
+                 max_retries=8)
+def ingest(self: Any, inbox_id: int) -> str:
+    try:
+        return process(_context(), inbox_id).value
+    except TRANSIENT as error:
+        countdown = min(2 ** self.request.retries, 300)
+        raise self.retry(exc=TransientError(type(error).__name__), countdown=countdown) from None
+
+
+@celery_app.task(name="worklist.sweep_inbox", acks_late=True)
+def sweep_inbox() -> int:
+    settings = runtime.settings()
+    ids = stranded(runtime.sessions(), utcnow(), timedelta(seconds=settings.sweep_after_seconds))
+    for inbox_id in ids:
+        ingest.apply_async(args=[inbox_id])
+    return len(ids)
+
+
+@celery_app.task(name="worklist.remind", acks_late=True)
+def remind() -> int:
+    settings = runtime.settings()
+    return notifications.remind(runtime.sessions(), settings, _site(),
+                                configured_senders(settings), utcnow())
+
+
+@celery_app.task(name="worklist.digest", acks_late=True)
+def digest() -> bool:
+    settings = runtime.settings()
+    now = utcnow()
+    return notifications.digest(runtime.sessions(), settings, configured_senders(settings),
+                                now.date(), now)

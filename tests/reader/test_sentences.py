@@ -1,0 +1,195 @@
+"""The reader on its own varied sentences: negation, hedging, typos, abbreviations, several
+findings, bilateral reports, procedures, pathology and concordance."""
+
+from __future__ import annotations
+
+from rules.anatomy import Depth, Laterality, Quadrant
+from rules.facts import (
+    Birads,
+    Certainty,
+    Composition,
+    ConcordanceVerdict,
+    FindingType,
+    Guidance,
+    Lesion,
+    PathologyCategory,
+    RecommendationKind,
+    Relation,
+    ReportKind,
+    SpecimenRadiograph,
+)
+from rules.reader import read_text
+
+R, L, B = Laterality.RIGHT, Laterality.LEFT, Laterality.BOTH
+
+
+def types(facts):  # type: ignore[no-untyped-def]
+    return {(f.type, f.laterality) for f in facts.findings}
+
+
+def test_negated_calcifications_are_not_a_finding() -> None:
+    facts = read_text("Findings: Left breast: no suspicious calcifications, masses or distortion.", title="MG LT")
+    assert facts.findings == ()
+
+
+def test_resolved_and_summation_findings_are_dropped() -> None:
+    facts = read_text(
+        "Findings: The previously noted right asymmetry has resolved. "
+        "The left asymmetry disperses on spot compression, consistent with summation artifact."
+    )
+    assert facts.findings == ()
+
+
+def test_hedged_finding_is_uncertain() -> None:
+    facts = read_text("Findings: Possible asymmetry in the right upper outer quadrant, posterior depth.")
+    (f,) = facts.findings
+    assert f.certainty is Certainty.UNCERTAIN
+    assert (f.type, f.laterality) == (FindingType.ASYMMETRY, R)
+    assert f.location.quadrant is Quadrant.UPPER_OUTER and f.location.depth is Depth.POSTERIOR
+
+
+def test_typos_and_abbreviations() -> None:
+    facts = read_text(
+        "Findings: Lt breast: grouped amorphous calcifcations in the UOQ, 4 cm FN, spanning 6 mm. "
+        "Rt breast: focal assymetry at 10:30, mid depth."
+    )
+    found = {f.type: f for f in facts.findings}
+    calcs = found[FindingType.CALCIFICATIONS]
+    assert calcs.laterality is L and calcs.location.quadrant is Quadrant.UPPER_OUTER
+    assert calcs.location.nipple_distance_mm == 40
+    assert calcs.distribution is not None and calcs.distribution.value == "grouped"
+    assert [m.value for m in calcs.morphology] == ["amorphous"]
+    asym = found[FindingType.FOCAL_ASYMMETRY]
+    assert asym.laterality is R and asym.location.clock == 10.5 and asym.location.depth is Depth.MIDDLE
+
+
+def test_several_findings_in_one_sentence_keep_their_own_location() -> None:
+    facts = read_text(
+        "Findings: In the right breast there is a 7 mm mass at 2 o'clock and a 12 mm area of "
+        "architectural distortion at 9 o'clock."
+    )
+    found = {f.type: f for f in facts.findings}
+    assert found[FindingType.MASS].location.clock == 2 and found[FindingType.MASS].size_mm == 7
+    distortion = found[FindingType.ARCHITECTURAL_DISTORTION]
+    assert distortion.location.clock == 9 and distortion.size_mm == 12 and distortion.laterality is R
+
+
+def test_developing_asymmetry_and_bilateral_assessment() -> None:
+    facts = read_text(
+        "Findings: Breast density: C. There is a new focal asymmetry in the left breast at 3 o'clock, "
+        "best seen on tomosynthesis.\nImpression: BI-RADS 0. Left diagnostic mammogram and ultrasound are recommended."
+    )
+    (f,) = facts.findings
+    assert f.type is FindingType.DEVELOPING_ASYMMETRY and f.best_seen_on_tomosynthesis
+    assert facts.composition is Composition.C
+    assert {(a.category, a.laterality) for a in facts.assessments} == {(Birads.B0, B)}
+    kinds = {(r.kind, r.laterality) for r in facts.recommendations}
+    assert (RecommendationKind.ULTRASOUND, L) in kinds
+
+
+def test_birads_forms() -> None:
+    for text, want in [("BI-RADS: 4B", Birads.B4B), ("BR4", Birads.B4), ("BIRADS category 5", Birads.B5),
+                       ("BI-RADS 4c - moderate suspicion", Birads.B4C)]:
+        facts = read_text(f"Impression: Right breast mass. {text}.")
+        assert [a.category for a in facts.assessments] == [want], text
+
+
+def test_annual_and_short_interval_recommendations() -> None:
+    facts = read_text(
+        "Impression: BI-RADS 3. Probably benign left breast mass. Follow-up left ultrasound in 6 months "
+        "and annual screening mammogram thereafter."
+    )
+    recs = {r.kind: r for r in facts.recommendations}
+    assert recs[RecommendationKind.SHORT_INTERVAL_FOLLOW_UP].interval_months == 6
+    assert recs[RecommendationKind.SHORT_INTERVAL_FOLLOW_UP].laterality is L
+    assert RecommendationKind.ANNUAL_SCREENING in recs
+
+
+def test_supplemental_ultrasound_for_dense_tissue() -> None:
+    facts = read_text(
+        "Findings: The breasts are extremely dense. No suspicious findings.\n"
+        "Impression: BI-RADS 1. Supplemental screening ultrasound could be considered given dense tissue."
+    )
+    assert facts.composition is Composition.D
+    assert [(r.kind, r.laterality) for r in facts.recommendations] == [(RecommendationKind.SUPPLEMENTAL_ULTRASOUND, B)]
+
+
+def test_procedure_with_non_corresponding_mass() -> None:
+    facts = read_text(
+        "Procedure: Ultrasound-guided 14 gauge core biopsy of the left 2 o'clock mass, 5 cores. "
+        "A clip was placed.\nFindings: Post-clip mammogram shows the clip in place. "
+        "The biopsied mass does not correspond to the mammographic asymmetry, which remains unsampled.",
+        title="US BX LT",
+    )
+    assert facts.kind is ReportKind.PROCEDURE
+    (p,) = facts.procedures
+    assert (p.guidance, p.laterality, p.target_type) == (Guidance.ULTRASOUND, L, FindingType.MASS)
+    assert p.needle_gauge == 14 and p.cores == 5 and p.clip_placed and p.post_clip_mammogram
+    assert [(c.relation, c.finding_type) for c in facts.correspondences] == [
+        (Relation.DOES_NOT_CORRESPOND, FindingType.ASYMMETRY)
+    ]
+
+
+def test_no_sonographic_correlate_is_does_not_correspond() -> None:
+    facts = read_text("Findings: No sonographic correlate was identified for the right breast calcifications.",
+                      title="US BREAST RT")
+    (c,) = facts.correspondences
+    assert c.relation is Relation.DOES_NOT_CORRESPOND and c.finding_type is FindingType.CALCIFICATIONS
+    assert c.laterality is R
+
+
+def test_stereotactic_not_feasible_and_specimen_radiograph() -> None:
+    facts = read_text(
+        "Findings: Stereotactic biopsy was not feasible because the breast compressed to 2 cm.",
+        title="STEREO BX RT",
+    )
+    (n,) = facts.not_feasible
+    assert n.guidance is Guidance.STEREOTACTIC and n.laterality is R and "2 cm" in n.reason
+    done = read_text(
+        "Procedure: Stereotactic vacuum-assisted biopsy of right breast calcifications, 9 gauge x 12. "
+        "Specimen radiograph confirms calcifications in the cores. Clip deployed."
+    )
+    (p,) = done.procedures
+    assert p.specimen_radiograph is SpecimenRadiograph.CALCIFICATIONS_PRESENT and p.vacuum_assisted
+
+
+def test_pathology_specimens_and_negated_diagnoses() -> None:
+    facts = read_text(
+        "Final Diagnosis: A. Left breast, 3 o'clock, core biopsy: atypical ductal hyperplasia with "
+        "calcifications. B. Right breast, 10 o'clock, core biopsy: fibroadenoma. No atypia or carcinoma.",
+        title="SURGICAL PATHOLOGY",
+    )
+    assert facts.kind is ReportKind.PATHOLOGY
+    by_side = {p.laterality: p for p in facts.pathology}
+    assert by_side[L].category is PathologyCategory.HIGH_RISK and by_side[L].lesions == (Lesion.ADH,)
+    assert by_side[L].calcifications is True
+    assert by_side[R].category is PathologyCategory.BENIGN and by_side[R].lesions == (Lesion.FIBROADENOMA,)
+
+
+def test_worst_category_wins_and_grade() -> None:
+    facts = read_text("Diagnosis: Right breast 12 o'clock: invasive ductal carcinoma, grade 2, with DCIS and ADH.",
+                      title="PATHOLOGY")
+    (p,) = facts.pathology
+    assert p.category is PathologyCategory.MALIGNANT and p.grade == 2
+    assert set(p.lesions) == {Lesion.IDC, Lesion.DCIS, Lesion.ADH}
+
+
+def test_concordance_statements() -> None:
+    def verdicts(text: str) -> list[ConcordanceVerdict]:
+        return [c.verdict for c in read_text(text).concordance]
+
+    assert verdicts("Addendum: Rad/path concordant.") == [ConcordanceVerdict.CONCORDANT]
+    assert verdicts("Addendum: Results are concordant, benign.") == [ConcordanceVerdict.CONCORDANT_BENIGN]
+    assert verdicts("Addendum: The benign result is discordant with the spiculated mass.") == [
+        ConcordanceVerdict.DISCORDANT
+    ]
+
+
+def test_palpable_lump_explained() -> None:
+    facts = read_text(
+        "History: Palpable lump in the left breast at 2 o'clock.\n"
+        "Findings: At the site of the palpable lump there is a 9 mm oval mass at left 2 o'clock."
+    )
+    (complaint,) = facts.palpable
+    assert complaint.laterality is L and complaint.location.clock == 2 and complaint.explained is True
+    assert facts.findings[0].palpable

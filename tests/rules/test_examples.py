@@ -1,0 +1,121 @@
+"""The example cases end to end through the report reader: YAML events -> documents -> facts -> items.
+
+Report events become ReportDocuments (the reader reads them), image events become ImageRecords, days
+count from 2026-11-21 and the case is evaluated at that day. The coded (TID 4200) case goes through
+the DICOM path and is covered by the hand-built facts in test_examples_facts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from rules.anatomy import Laterality
+from rules.case import Case
+from rules.documents import ImageRecord, Modality, ReportDocument, Section, View, ViewModifier
+from rules.facts import ReportFacts
+from tests.rules.expected import CASES, check_closed, check_final, load_case, replay
+from tests.rules.factories import DAY0
+
+pytestmark = pytest.mark.skipif(
+    not CASES.is_dir(), reason="the shared examples folder is not beside the repository"
+)
+
+_MODIFIERS = {
+    "spot": ViewModifier.SPOT_COMPRESSION,
+    "magnification": ViewModifier.MAGNIFICATION,
+    "tangential": ViewModifier.TANGENTIAL,
+}
+_MODALITIES = {"MG": Modality.MG, "US": Modality.US, "DBT": Modality.DBT, "MR": Modality.MR}
+
+
+def _when(day: float) -> datetime:
+    return DAY0 + timedelta(days=day)
+
+
+def _images(case_id: str, index: int, event: dict[str, Any]) -> list[ImageRecord]:
+    views = event.get("views") or [None]
+    count = int(event.get("count", len(views)))
+    acquired = _when(event["acquired_day"]) if "acquired_day" in event else _when(event["day"])
+    side = event.get("laterality")
+    return [
+        ImageRecord(
+            sop_instance_uid=f"{case_id}.{index}.{n}",
+            study_uid=f"{case_id}.{event.get('study', index)}",
+            acquired_at=acquired,
+            modality=_MODALITIES.get(event.get("modality", ""), Modality.OTHER),
+            laterality=Laterality(side) if side in ("L", "R", "B") else None,
+            view=View(views[n % len(views)]) if views[n % len(views)] in View.__members__ else None,
+            modifiers=frozenset(
+                _MODIFIERS[m] for m in event.get("modifiers", []) if m in _MODIFIERS
+            ),
+            specimen=bool(event.get("specimen", False)),
+            study_description=event.get("study_description", ""),
+            series_description=event.get("series_description", ""),
+            outside_prior="institution" in event or "acquired_day" in event,
+        )
+        for n in range(count)
+    ]
+
+
+def _document(
+    case_id: str, index: int, event: dict[str, Any], uids: dict[str, str]
+) -> ReportDocument:
+    uid = f"{case_id}.r{index}"
+    if "id" in event:
+        uids[event["id"]] = uid
+    predecessor = uids.get(event.get("addendum_to", ""), None)
+    return ReportDocument(
+        uid=uid,
+        title_text=str(event.get("title", "")),
+        study_description=str(event.get("study_description", "")),
+        observed_at=_when(event["day"]),
+        predecessor_uids=(predecessor,) if predecessor else (),
+        sections=tuple(
+            Section(h, str(t).strip()) for h, t in (event.get("sections") or {}).items()
+        ),
+    )
+
+
+def _events(case_id: str) -> list[tuple[float, ReportFacts | ImageRecord]]:
+    reader = pytest.importorskip("rules.reader", reason="the report reader is not available yet")
+    data = load_case(case_id)
+    uids: dict[str, str] = {}
+    out: list[tuple[float, ReportFacts | ImageRecord]] = []
+    for index, event in enumerate(data["events"]):
+        if event["kind"] == "image":
+            out += [(event["day"], i) for i in _images(case_id, index, event)]
+        elif event["kind"] == "report":
+            out.append((event["day"], reader.read_report(_document(case_id, index, event, uids))))
+    return out
+
+
+def _case(events: list[tuple[float, ReportFacts | ImageRecord]]) -> Case:
+    return Case(
+        tuple(e for _, e in events if isinstance(e, ReportFacts)),
+        tuple(e for _, e in events if isinstance(e, ImageRecord)),
+    )
+
+
+_FREE_TEXT = (
+    sorted(
+        p.stem for p in CASES.glob("*.yaml") if "sr: enhanced" not in p.read_text(encoding="utf-8")
+    )
+    if CASES.is_dir()
+    else []
+)
+
+
+@pytest.mark.parametrize("case_id", _FREE_TEXT)
+def test_example_through_the_reader(case_id: str) -> None:
+    events = _events(case_id)
+    expected = load_case(case_id)["expected"]
+    days = sorted({d for d, _ in events})
+    steps = [(_when(d), _case([e for e in events if e[0] <= d])) for d in days] + [
+        (DAY0, _case(events))
+    ]
+    open_items, closed_items = replay(steps)
+    problems = check_final(expected, open_items) + check_closed(expected, closed_items)
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,186 @@
+"""The pages through a real session: login, CSRF, idle timeout, the worklist, an item, the audit
+trail and its CSV export, the failed-ingest list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.web.seed import PASSWORD, PROCEDURE_SENTENCE, SEED_PATIENT_ID, SEED_SENTENCE, Seeded
+from worklist.db.models import AuditEntry, Item, ItemEvent
+from worklist.settings import Settings
+from worklist.web.app import create_app
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client: TestClient, path: str = "/login") -> str:
+    match = CSRF.search(client.get(path).text)
+    assert match, path
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": csrf(client)}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def test_pages_redirect_to_login_until_logged_in(client: TestClient, seeded: Seeded) -> None:
+    for path in ("/", f"/items/{seeded.seed_item}", f"/patients/{seeded.seed_patient_pk}",
+                 "/failed", "/admin/audit", "/admin/audit.csv"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login")
+
+
+def test_a_wrong_password_is_refused_and_audited(
+    client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]
+) -> None:
+    response = client.post("/login", data={"username": "cora", "password": "wrong password!",
+                                           "csrf_token": csrf(client)})
+    assert response.status_code == 401 and "Wrong username or password" in response.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+    with sessions() as session:
+        assert session.scalars(select(AuditEntry.action).where(AuditEntry.actor == "cora")
+                               ).all() == ["login-failed"]
+
+
+def test_login_needs_the_form_token(client: TestClient, seeded: Seeded) -> None:
+    response = client.post("/login", data={"username": "cora", "password": PASSWORD,
+                                           "csrf_token": "forged"})
+    assert response.status_code == 403
+
+
+def test_the_worklist_puts_the_urgent_overdue_item_first(client: TestClient,
+                                                         seeded: Seeded) -> None:
+    login(client, "cora")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    rows = re.findall(r'<tr class="prio-row-(\w+)( is-overdue)?">', page.text)
+    assert rows[0] == ("urgent", " is-overdue")
+    assert [r[0] for r in rows] == ["urgent", "high", "routine"]  # active only by default
+    assert "OVERDUE" in page.text and "QUILLFEATHER, Zenobia" in page.text
+    filtered = client.get("/", params={"kind": "follow-up-due"})
+    assert "Follow up due" in filtered.text and "QUILLFEATHER" not in filtered.text
+    assert "1 item," in filtered.text
+    by_patient = client.get("/", params={"patient": "quillfeather"})
+    assert by_patient.text.count('<tr class="prio-row-') == 1
+    assert client.get("/", params={"kind": "nonsense"}).status_code == 422
+
+
+def test_an_item_page_shows_the_evidence_with_its_source_report(
+    client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "cora")
+    page = client.get(f"/items/{seeded.seed_item}")
+    assert page.status_code == 200
+    text = page.text.replace("&#39;", "'")
+    assert SEED_SENTENCE in text and PROCEDURE_SENTENCE in text
+    assert "Mammo diagnostic" in text and "Procedure" in text
+    assert "7 o'clock, lower outer quadrant, middle depth, 7 cm from nipple" in text
+    assert SEED_PATIENT_ID in text
+    assert "Document radiology-pathology concordance" not in text  # coordinators cannot
+    with sessions() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "view-item")).one()
+        assert (entry.actor, entry.patient_pk) == ("cora", seeded.seed_patient_pk)
+
+
+def test_actions_need_the_csrf_token(
+    client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "cora")
+    url = f"/items/{seeded.seed_item}/acknowledge"
+    assert client.post(url, data={}).status_code == 403
+    assert client.post(url, data={"csrf_token": "forged"}).status_code == 403
+    assert client.post(f"/api/v1/items/{seeded.seed_item}/acknowledge").status_code == 403
+    token = csrf(client, f"/items/{seeded.seed_item}")
+    response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert "Item acknowledged." in client.get(response.headers["location"]).text
+    response = client.post(f"/items/{seeded.seed_item}/resolve",
+                           data={"csrf_token": token, "reason": ""})
+    assert response.status_code == 422 and "a reason is required" in response.text
+    with sessions() as session:
+        assert session.get(Item, seeded.seed_item).status == "acknowledged"  # type: ignore
+
+
+def test_a_coordinator_cannot_dismiss_or_document_concordance(
+    client: TestClient, seeded: Seeded
+) -> None:
+    login(client, "cora")
+    token = csrf(client, f"/items/{seeded.seed_item}")
+    for action, data in (("dismiss", {"reason": "no"}),
+                         ("concordance", {"verdict": "concordant-benign"})):
+        response = client.post(f"/items/{seeded.seed_item}/{action}",
+                               data={"csrf_token": token, **data})
+        assert response.status_code == 403, action
+
+
+def test_a_radiologist_documents_concordance_and_the_item_closes(
+    client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "rafa")
+    token = csrf(client, f"/items/{seeded.seed_item}")
+    response = client.post(f"/items/{seeded.seed_item}/concordance",
+                           data={"csrf_token": token, "verdict": "discordant", "note": "x"})
+    assert response.status_code == 200
+    assert "Concordance documented" in response.text
+    with sessions() as session:
+        events = session.scalars(select(ItemEvent).where(ItemEvent.item_pk == seeded.seed_item)
+                                 ).all()
+        assert [(e.action, e.actor) for e in events] == [("resolved", "rafa")]
+
+
+def test_an_idle_session_expires(settings: Settings, sessions: sessionmaker[Session],
+                                 seeded: Seeded) -> None:
+    app = create_app(settings, sessions, idle_timeout_seconds=0)
+    with TestClient(app) as client:
+        login(client, "cora")
+        import time
+
+        time.sleep(1.1)
+        response = client.get("/", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+def test_logout_ends_the_session(client: TestClient, seeded: Seeded) -> None:
+    login(client, "cora")
+    token = csrf(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 200
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_audit_trail_is_for_admins_and_exports_csv(
+    client: TestClient, seeded: Seeded
+) -> None:
+    login(client, "cora")
+    client.get(f"/items/{seeded.seed_item}")
+    assert client.get("/admin/audit").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf(client, "/failed")})
+    login(client, "ada")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/admin/audit"
+    assert client.get(f"/items/{seeded.seed_item}").status_code == 403
+    page = client.get("/admin/audit", params={"action": "view-item"})
+    assert page.status_code == 200 and "1 entry" in page.text
+    export = client.get("/admin/audit.csv", params={"actor": "cora"})
+    assert export.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert [r["action"] for r in rows] == ["login", "view-item", "logout"]
+    assert rows[1]["patient_pk"] == str(seeded.seed_patient_pk)
+    assert rows[1]["remote_addr"] == "testclient"
+    trail = client.get("/admin/audit", params={"action": "export-audit"})
+    assert "1 entry" in trail.text
+
+
+def test_the_failed_ingest_list_shows_the_reason(client: TestClient, seeded: Seeded) -> None:
+    login(client, "cora")
+    page = client.get("/failed")
+    assert "1 object the pipeline could not process" in page.text
+    assert "SR content tree has no Findings container" in page.text

@@ -1,0 +1,1 @@
+"""The system of record: models, migrations, services, web UI and API, users, audit, CLI."""

@@ -1,0 +1,1 @@
+"""The patient's case in the database: applying read objects, re-running the rules, reconciling items."""

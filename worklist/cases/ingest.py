@@ -1,0 +1,109 @@
+"""Apply one read object to the system of record: patient, study, image header or report facts.
+
+The reading itself (DICOM to records, text to facts) happens before, outside any transaction lock;
+this module only writes, inside the caller's transaction, and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, time
+
+from sqlalchemy.orm import Session
+
+from dicom_io.readers.objects import ObjectKind, ReadResult
+from rules.documents import ReportDocument
+from rules.facts import ReportFacts
+from worklist.cases import repository
+from worklist.cases.codec import to_json
+from worklist.db.models import Image, InboxObject, Patient, Report, Study
+
+ReportReader = Callable[[ReportDocument], ReportFacts]
+
+
+def _fill_patient(patient: Patient, result: ReadResult) -> None:
+    header = result.patient
+    patient.name = header.name or patient.name
+    patient.birth_date = header.birth_date or patient.birth_date
+    patient.sex = header.sex or patient.sex
+
+
+def _fill_study(study: Study, result: ReadResult) -> None:
+    header = result.study
+    study.accession = study.accession or header.accession
+    study.description = study.description or header.description
+    if study.study_date is None:
+        study.study_date = header.started_at or (
+            datetime.combine(header.study_date, time(), tzinfo=UTC) if header.study_date else None
+        )
+    modality = result.series.modality
+    if modality and modality not in study.modalities.split(","):
+        study.modalities = ",".join(m for m in (*study.modalities.split(","), modality) if m)[:64]
+
+
+def _store_image(session: Session, inbox: InboxObject, patient: Patient, study: Study,
+                 result: ReadResult) -> None:
+    record = result.image
+    assert record is not None
+    image = repository.image_by_uid(session, record.sop_instance_uid)
+    if image is None:
+        image = Image(sop_instance_uid=record.sop_instance_uid)
+        session.add(image)
+    image.inbox_pk = inbox.id
+    image.patient_pk = patient.id
+    image.study_pk = study.id
+    image.modality = record.modality.value
+    image.laterality = record.laterality.value if record.laterality else None
+    image.view = record.view.value if record.view else None
+    image.modifiers = sorted(m.value for m in record.modifiers)
+    image.specimen = record.specimen
+    image.biopsy_guidance = record.biopsy_guidance
+    image.outside_prior = record.outside_prior
+    image.acquired_at = record.acquired_at
+    image.study_description = record.study_description[:200]
+    image.series_description = record.series_description[:200]
+
+
+def _store_report(session: Session, inbox: InboxObject, patient: Patient, study: Study,
+                  result: ReadResult, read_report: ReportReader) -> None:
+    uid = result.sop_instance_uid
+    report = repository.report_by_uid(session, uid)
+    if report is None:
+        report = Report(sop_instance_uid=uid)
+        session.add(report)
+    report.inbox_pk = inbox.id
+    report.patient_pk = patient.id
+    report.study_pk = study.id
+    report.machine_readable = result.machine_readable and result.report is not None
+    report.title = (result.document_title or result.study.description)[:200]
+    if result.report is not None and report.machine_readable:
+        facts = read_report(result.report)
+        report.kind = facts.kind.value
+        report.observed_at = result.report.observed_at
+        report.predecessor_uids = list(result.report.predecessor_uids)
+        report.text = result.report.text
+        report.facts = to_json(facts)
+    else:
+        report.kind = "other"
+        report.facts = {}
+
+
+def apply(session: Session, inbox: InboxObject, result: ReadResult,
+          read_report: ReportReader) -> int:
+    """Write what ``result`` says and return the patient's primary key.
+
+    The patient's evaluation lock is taken here, before anything of the patient's is written.
+    """
+    patient = repository.get_or_create_patient(
+        session, patient_id=result.patient.patient_id, issuer=result.patient.issuer
+    )
+    repository.lock_patient(session, patient.id)
+    _fill_patient(patient, result)
+    study = repository.get_or_create_study(session, patient=patient, study_uid=result.study.study_uid)
+    _fill_study(study, result)
+    if result.kind is ObjectKind.IMAGE and result.image is not None:
+        _store_image(session, inbox, patient, study, result)
+    elif result.kind in (ObjectKind.REPORT, ObjectKind.DOCUMENT):
+        _store_report(session, inbox, patient, study, result, read_report)
+    inbox.patient_pk = patient.id
+    return patient.id

@@ -1,0 +1,94 @@
+"""Queries for the patient's case. Repositories own queries; they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from worklist.db.models import (
+    ConcordanceDecision, Finding, Image, Item, ItemEvent, Patient, Report, Study,
+)
+
+
+def lock_patient(session: Session, patient_pk: int) -> None:
+    """Serialise evaluation of one patient's case across workers, until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock keyed on the patient. SQLite: the write lock that
+    every transaction takes at BEGIN (see ``worklist.db.engine``) already serialises writers.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": 7301, "key": patient_pk})
+
+
+def get_or_create_patient(session: Session, *, patient_id: str, issuer: str) -> Patient:
+    patient = session.scalars(
+        select(Patient).where(Patient.patient_id == patient_id, Patient.issuer == issuer)
+    ).one_or_none()
+    if patient is None:
+        patient = Patient(patient_id=patient_id, issuer=issuer)
+        session.add(patient)
+        session.flush()
+    return patient
+
+
+def get_or_create_study(session: Session, *, patient: Patient, study_uid: str) -> Study:
+    study = session.scalars(select(Study).where(Study.study_uid == study_uid)).one_or_none()
+    if study is None:
+        study = Study(patient_pk=patient.id, study_uid=study_uid)
+        session.add(study)
+        session.flush()
+    return study
+
+
+def report_by_uid(session: Session, uid: str) -> Report | None:
+    return session.scalars(select(Report).where(Report.sop_instance_uid == uid)).one_or_none()
+
+
+def image_by_uid(session: Session, uid: str) -> Image | None:
+    return session.scalars(select(Image).where(Image.sop_instance_uid == uid)).one_or_none()
+
+
+def reports_of(session: Session, patient_pk: int) -> Sequence[Report]:
+    return session.scalars(
+        select(Report).where(Report.patient_pk == patient_pk).order_by(Report.id)
+    ).all()
+
+
+def images_of(session: Session, patient_pk: int) -> Sequence[Image]:
+    return session.scalars(
+        select(Image).where(Image.patient_pk == patient_pk).order_by(Image.id)
+    ).all()
+
+
+def concordance_decisions_of(session: Session, patient_pk: int) -> Sequence[ConcordanceDecision]:
+    return session.scalars(
+        select(ConcordanceDecision)
+        .where(ConcordanceDecision.patient_pk == patient_pk)
+        .order_by(ConcordanceDecision.id)
+    ).all()
+
+
+def items_of(session: Session, patient_pk: int) -> Sequence[Item]:
+    return session.scalars(select(Item).where(Item.patient_pk == patient_pk).order_by(Item.id)).all()
+
+
+def person_closings_of(session: Session, patient_pk: int) -> Sequence[tuple[Item, ItemEvent]]:
+    """Items a person resolved or acknowledged, with that event: documented actions for the rules."""
+    rows = session.execute(
+        select(Item, ItemEvent)
+        .join(ItemEvent, ItemEvent.item_pk == Item.id)
+        .where(
+            Item.patient_pk == patient_pk,
+            ItemEvent.action.in_(("resolved", "acknowledged")),
+            ItemEvent.actor.not_in(("pipeline", "scheduler")),
+        )
+        .order_by(ItemEvent.id)
+    ).all()
+    return [(item, event) for item, event in rows]
+
+
+def findings_of(session: Session, patient_pk: int) -> dict[str, Finding]:
+    rows = session.scalars(select(Finding).where(Finding.patient_pk == patient_pk)).all()
+    return {row.finding_key: row for row in rows}

@@ -1,0 +1,28 @@
+"""The ``worklist`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from worklist.commands import db, demo, importer, listener, pipeline, read, serve, users, web
+
+app = typer.Typer(
+    name="worklist",
+    help="Breast imaging concordance worklist: no finding lost between steps.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("listener")(listener.listener)
+app.command("web")(web.web)
+app.command("worker")(pipeline.worker)
+app.command("beat")(pipeline.beat)
+app.add_typer(db.app, name="db")
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.token_app, name="token")
+app.command("import")(importer.import_path)
+app.command("demo")(demo.demo)
+app.command("read")(read.read)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""One module per ``worklist`` command; ``worklist.cli`` assembles them."""

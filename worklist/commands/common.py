@@ -1,0 +1,43 @@
+"""What every command needs: settings that fail loudly, logging without patient data."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import NoReturn
+
+import typer
+
+from worklist.settings import Settings, SettingsError, get_settings
+
+
+def settings_or_exit() -> Settings:
+    """Settings for a command; a bad value ends the command with a message naming the variable."""
+    try:
+        return get_settings()
+    except SettingsError as error:
+        typer.echo(f"worklist: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Third-party libraries that log dataset contents or report text at DEBUG stay quiet.
+    for noisy in ("pynetdicom", "PyRuSH", "medspacy"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        from loguru import logger
+
+        logger.disable("PyRuSH")
+    except ImportError:
+        pass
+
+
+def not_yet(command: str, issue: str) -> NoReturn:
+    """A command whose issue has not landed says so and fails, rather than pretend."""
+    typer.echo(f"worklist {command}: not available yet (comes with the {issue}).", err=True)
+    raise typer.Exit(code=3)

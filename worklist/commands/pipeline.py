@@ -1,0 +1,44 @@
+"""``worklist worker`` and ``worklist beat``: the pipeline's processes when a broker is configured."""
+
+from __future__ import annotations
+
+import typer
+
+from worklist.commands.common import configure_logging, settings_or_exit
+
+
+def _celery():  # type: ignore[no-untyped-def]
+    settings = settings_or_exit()
+    configure_logging(settings)
+    if not settings.uses_broker:
+        typer.echo("worklist: WORKLIST_BROKER_URL is empty; `worklist serve` runs the pipeline "
+                   "in-process without a broker.", err=True)
+        raise typer.Exit(code=2)
+    from tasks.app import configure
+    import tasks.jobs  # noqa: F401  (registers the tasks)
+
+    return configure(settings)
+
+
+def worker(
+    concurrency: int = typer.Option(2, help="Worker processes."),
+    pool: str = typer.Option("prefork", help="prefork, threads or solo."),
+    name: str = typer.Option("worklist@%h", help="Worker node name."),
+) -> None:
+    """Run a Celery worker for the ingest pipeline (needs WORKLIST_BROKER_URL)."""
+    app = _celery()
+    app.worker_main([
+        "worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--hostname={name}",
+        "--loglevel=INFO", "--without-gossip", "--without-mingle",
+    ])
+
+
+def beat(
+    schedule_file: str = typer.Option("", help="Where beat keeps its state (default: data dir)."),
+) -> None:
+    """Run the scheduler: inbox sweeper, reminders and escalations, the daily digest."""
+    app = _celery()
+    settings = settings_or_exit()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    state = schedule_file or str(settings.data_dir / "beat-schedule")
+    app.Beat(schedule=state, loglevel="INFO").run()

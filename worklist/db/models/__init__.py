@@ -1,0 +1,20 @@
+"""All models, imported here so the metadata is complete for Alembic and for tests."""
+
+from worklist.db.models.accounts import ApiToken, AuditEntry, Role, User
+from worklist.db.models.clinical import (
+    ConcordanceDecision,
+    Finding,
+    Image,
+    PathologyResult,
+    Procedure,
+    Report,
+)
+from worklist.db.models.inbox import InboxObject, InboxState, ObjectCategory
+from worklist.db.models.items import Digest, Item, ItemEvent, ItemStatus, Notification
+from worklist.db.models.patients import Patient, Study
+
+__all__ = [
+    "ApiToken", "AuditEntry", "ConcordanceDecision", "Digest", "Finding", "Image", "InboxObject", "InboxState",
+    "Item", "ItemEvent", "ItemStatus", "Notification", "ObjectCategory", "PathologyResult", "Patient",
+    "Procedure", "Report", "Role", "Study", "User",
+]

@@ -1,0 +1,106 @@
+"""Open items and their history. Items are never deleted; every change is an event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from worklist.db.base import Base, Timestamped, utcnow
+
+
+class ItemStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+    @property
+    def is_active(self) -> bool:
+        return self in (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED)
+
+
+class Item(Timestamped, Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("patient_pk", "item_key"),
+        Index("ix_items_status_priority_due_at", "status", "priority_rank", "due_at"),
+        Index("ix_items_kind_status", "kind", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_pk: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(200))
+    """The rules' stable key: the same condition keeps the same item."""
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[ItemStatus] = mapped_column(String(16), default=ItemStatus.OPEN)
+    priority: Mapped[str] = mapped_column(String(8))
+    priority_rank: Mapped[int] = mapped_column(default=2)
+    """0 urgent, 1 high, 2 routine: sorts without a CASE expression."""
+    priority_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    laterality: Mapped[str | None] = mapped_column(String(1))
+    finding_key: Mapped[str | None] = mapped_column(String(128))
+    finding_type: Mapped[str | None] = mapped_column(String(32))
+    location: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    next_step: Mapped[str] = mapped_column(Text, default="")
+    closes_when: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    closing_evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None]
+
+    events: Mapped[list[ItemEvent]] = relationship(
+        back_populates="item", order_by="ItemEvent.id", cascade="save-update, merge"
+    )
+
+
+class ItemEvent(Base):
+    """One change to an item: who, when, what and why."""
+
+    __tablename__ = "item_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    """A username, or ``pipeline`` / ``scheduler`` for the system."""
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    item: Mapped[Item] = relationship(back_populates="events")
+
+
+class Notification(Base):
+    """A reminder or escalation sent. The unique key makes each (item, level, channel) send once,
+    even with two schedulers racing."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("item_pk", "level", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    level: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Digest(Base):
+    """A daily digest sent to one audience; the unique key makes it once a day, whoever runs it."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("day", "audience"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    audience: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

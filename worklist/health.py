@@ -1,0 +1,81 @@
+"""The state of the parts the product depends on, for ``GET /health`` and operators."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from worklist.db.base import utcnow
+from worklist.db.models import InboxObject, InboxState
+from worklist.settings import Settings
+
+
+@dataclass(frozen=True)
+class Health:
+    database: str
+    broker: str
+    listener: str
+    pending: int | None
+    oldest_pending_seconds: float | None
+
+    @property
+    def ok(self) -> bool:
+        return self.database == "ok" and self.broker in ("ok", "in-process") and self.listener == "ok"
+
+
+def _database(sessions: sessionmaker[Session]) -> tuple[str, int | None, float | None]:
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+            pending, oldest = session.execute(
+                select(func.count(InboxObject.id), func.min(InboxObject.received_at)).where(
+                    InboxObject.state == InboxState.PENDING
+                )
+            ).one()
+    except Exception as error:  # the health check reports, it never raises
+        return f"error: {type(error).__name__}", None, None
+    age = (utcnow() - _aware(oldest)).total_seconds() if oldest is not None else None
+    return "ok", int(pending), age
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _broker(settings: Settings) -> str:
+    if not settings.uses_broker:
+        return "in-process"
+    try:
+        from kombu import Connection
+
+        with Connection(settings.broker_url, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+        return "ok"
+    except Exception as error:
+        return f"error: {type(error).__name__}"
+
+
+def _listener(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.dicom_host in ("0.0.0.0", "", "::") else settings.dicom_host
+    try:
+        with socket.create_connection((host, settings.dicom_port), timeout=1):
+            return "ok"
+    except OSError:
+        return "down"
+
+
+def check(settings: Settings, sessions: sessionmaker[Session]) -> Health:
+    database, pending, oldest = _database(sessions)
+    return Health(
+        database=database,
+        broker=_broker(settings),
+        listener=_listener(settings),
+        pending=pending,
+        oldest_pending_seconds=oldest,
+    )

@@ -1,0 +1,1 @@
+"""The durable inbox: the SQL side of the DICOM listener's sink, and the file importer."""

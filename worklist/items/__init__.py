@@ -1,0 +1,1 @@
+"""The open-item worklist: queries (repository) and the changes people make (service)."""

@@ -1,0 +1,60 @@
+"""The worklist's filter, sort and paging values, validated before any query is built.
+
+Every value a user can send is one of these enums or a typed scalar, so a query never contains
+text it did not expect; free text (the patient filter) only ever travels as a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from rules.anatomy import Laterality
+from rules.items import ItemKind, Priority
+from worklist.db.models import ItemStatus
+
+ACTIVE_STATUSES = (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED)
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+
+
+class ItemSort(StrEnum):
+    PRIORITY = "priority"
+    """Most urgent first, then the earliest due date: the coordinator's morning order."""
+    DUE = "due"
+    """Earliest due date first, then priority."""
+    OPENED = "opened"
+    """Newest first."""
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which items to list. Empty tuples and None mean "any"."""
+
+    statuses: tuple[ItemStatus, ...] = ()
+    kinds: tuple[ItemKind, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    laterality: Laterality | None = None
+    patient_id: str | None = None
+    """The DICOM Patient ID, matched exactly (any issuer)."""
+    patient_text: str | None = None
+    """The worklist page's search box: a Patient ID exactly, or part of the name."""
+    overdue: bool | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    """Inclusive date range on the due date."""
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    number: int = 1
+    size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if self.number < 1 or not 1 <= self.size <= MAX_PAGE_SIZE:
+            raise ValueError("page must be >= 1 and page size within 1..200")
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size

@@ -1,0 +1,1 @@
+"""Reminders and escalations for items past their reminder or due time, and the daily digest."""

@@ -1,0 +1,182 @@
+"""One typed settings object, read from ``WORKLIST_*`` environment variables and an optional ``.env``.
+
+Defaults run the whole product on a fresh machine: a SQLite file under the data directory and no
+broker (tasks run in-process). A bad value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "WORKLIST_"
+# DICOM AE titles: up to 16 characters of the default character repertoire, no backslash or controls.
+_AE_TITLE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")
+
+
+class SettingsError(Exception):
+    """Raised at start-up when a setting is invalid; the message names the environment variable."""
+
+
+def _ae_title(value: str, variable: str) -> str:
+    title = value.strip()
+    if not _AE_TITLE.match(title):
+        raise ValueError(f"{title!r} is not a valid AE title (1-16 printable ASCII, no backslash)")
+    return title
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and spool live.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite in data_dir.")
+    broker_url: str = Field(default="", description="Celery broker URL; empty = in-process tasks.")
+
+    ae_title: str = "WORKLIST"
+    dicom_host: str = "0.0.0.0"
+    dicom_port: int = Field(default=11112, ge=1, le=65535)
+    allowed_aes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_pdu: int = Field(default=262_144, ge=0)
+    max_object_bytes: int = Field(default=4 * 1024**3, gt=0)
+    dicom_tls_cert: Path | None = None
+    dicom_tls_key: Path | None = None
+    dicom_tls_ca: Path | None = None
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: str = Field(default="", description="Signs session cookies; empty = kept in data_dir.")
+
+    site_config: Path | None = Field(default=None, description="Site rules file (intervals etc.).")
+    log_level: str = "INFO"
+
+    # Pipeline
+    workers: int = Field(default=2, ge=1, le=64, description="In-process pipeline threads.")
+    sweep_after_seconds: int = Field(
+        default=120, ge=1, description="Re-publish inbox rows still pending after this long."
+    )
+    max_attempts: int = Field(default=5, ge=1, description="Tries before an inbox row is failed.")
+
+    # Notifications
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "worklist@localhost"
+    notify_coordinators: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    notify_radiologists: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    notify_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_url: str = ""
+    public_url: str = Field(default="", description="Base URL of the web UI, for links in e-mails.")
+    digest_hour: int = Field(default=7, ge=0, le=23, description="Local hour of the daily digest.")
+
+    @field_validator("ae_title")
+    @classmethod
+    def _check_ae_title(cls, value: str) -> str:
+        return _ae_title(value, "ae_title")
+
+    @field_validator(
+        "allowed_aes", "notify_coordinators", "notify_radiologists", "notify_admins", mode="before"
+    )
+    @classmethod
+    def _split_allowed_aes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in (p.strip() for p in value.split(",")) if part]
+        return value
+
+    @field_validator("allowed_aes")
+    @classmethod
+    def _check_allowed_aes(cls, value: list[str]) -> list[str]:
+        return [_ae_title(v, "allowed_aes") for v in value]
+
+    @field_validator("notify_coordinators", "notify_radiologists", "notify_admins")
+    @classmethod
+    def _check_addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.match(r"^[^@\s]+@[^@\s]+$", address):
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return value
+
+    @field_validator("webhook_url", "public_url")
+    @classmethod
+    def _check_http_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must be an http:// or https:// URL, or empty")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _check_broker_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^(redis|rediss|amqp|memory)://", value):
+            raise ValueError("must be a redis://, rediss:// or amqp:// URL, or empty")
+        return value
+
+    @model_validator(mode="after")
+    def _check_tls_pair(self) -> Settings:
+        if (self.dicom_tls_cert is None) != (self.dicom_tls_key is None):
+            raise ValueError("WORKLIST_DICOM_TLS_CERT and WORKLIST_DICOM_TLS_KEY go together")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'worklist.db').resolve()}"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+    @property
+    def uses_broker(self) -> bool:
+        return bool(self.broker_url)
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+        # Never echo the value itself: a URL may carry a password.
+        lines.append(f"{variable}: {problem['msg']}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise SettingsError naming the variable on a bad value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. Tests build their own with ``load_settings``."""
+    return load_settings()

@@ -1,0 +1,44 @@
+"""``/api/v1/findings/{id}/concordance``: a radiologist documents radiology-pathology concordance."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from worklist.db.models import Role
+from worklist.items import repository, service
+from worklist.items.repository import ItemRow
+from worklist.web.api.items import items_out
+from worklist.web.api.schemas import ConcordanceIn, ConcordanceOut
+from worklist.web.auth import Principal, db_session, require
+
+router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
+
+
+@router.post("/{finding_id}/concordance", response_model=ConcordanceOut, status_code=201)
+def document_concordance(
+    finding_id: int,
+    body: ConcordanceIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
+    session: Annotated[Session, Depends(db_session)],
+) -> ConcordanceOut:
+    """Record the verdict, then re-run the rules for the patient, which close or open items."""
+    finding = repository.get_finding(session, finding_id)
+    if finding is None:
+        raise HTTPException(404, "finding not found")
+    try:
+        decision = service.document_concordance(
+            session, finding, body.verdict, body.note, principal.actor,
+            request.app.state.on_case_changed,
+        )
+    except service.ItemActionError as error:
+        session.rollback()
+        raise HTTPException(403 if error.forbidden else 422, str(error)) from None
+    session.commit()
+    case = repository.patient_case(session, finding.patient_pk)
+    assert case is not None
+    rows = [ItemRow(item, case.patient) for item in case.items]
+    return ConcordanceOut.of(decision, items_out(session, rows))

@@ -1,0 +1,141 @@
+"""The FastAPI application: health, the REST API (v1) and the worklist pages, assembled."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from worklist import health
+from worklist.items.service import CaseChangedHook
+from worklist.settings import Settings
+from worklist.web import auth
+from worklist.web.api import findings as api_findings
+from worklist.web.api import items as api_items
+from worklist.web.api import patients as api_patients
+from worklist.web.logs import protect_logs
+from worklist.web.pages import audit as audit_page
+from worklist.web.pages import failed as failed_page
+from worklist.web.pages import item as item_page
+from worklist.web.pages import login as login_page
+from worklist.web.pages import patient as patient_page
+from worklist.web.pages import worklist as worklist_page
+from worklist.web.secret import session_secret
+from worklist.web.templating import STATIC_DIR, render
+
+API_PREFIX = "/api/"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def default_case_hook() -> CaseChangedHook | None:
+    """The clinical rules' re-evaluation when that module is installed; otherwise nothing."""
+    try:
+        module = importlib.import_module("worklist.cases.service")
+    except ImportError:
+        return None
+    hook = getattr(module, "reevaluate_patient", None)
+    return hook if callable(hook) else None
+
+
+def create_app(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    on_case_changed: CaseChangedHook | None = None,
+    *,
+    idle_timeout_seconds: int = auth.DEFAULT_IDLE_TIMEOUT_SECONDS,
+) -> FastAPI:
+    app = FastAPI(title="Breast imaging concordance worklist", version="1")
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.on_case_changed = on_case_changed or default_case_hook()
+    app.state.idle_timeout_seconds = idle_timeout_seconds
+    protect_logs()
+
+    @app.get("/health", tags=["operations"])
+    def get_health() -> JSONResponse:
+        """State of database, broker and listener, and the number of objects not yet processed.
+        The only route that needs no authentication: it holds no patient data."""
+        state = health.check(settings, sessions)
+        body = asdict(state) | {"status": "ok" if state.ok else "degraded"}
+        return JSONResponse(body, status_code=200 if state.database == "ok" else 503)
+
+    for router in (api_items.router, api_findings.router, api_patients.router):
+        app.include_router(router)
+    for router in (login_page.router, worklist_page.router, item_page.router,
+                   patient_page.router, failed_page.router, audit_page.router):
+        app.include_router(router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    _install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    # Added last so it wraps everything: the session is there for every handler.
+    app.add_middleware(
+        SessionMiddleware, secret_key=session_secret(settings),
+        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_MAX_AGE_SECONDS,
+        same_site="lax", https_only=False,
+    )
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(auth.NotAuthenticated)
+    async def not_authenticated(request: Request, _: auth.NotAuthenticated) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "authentication required"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        return RedirectResponse(login_page.login_url(request), status_code=303)
+
+    @app.exception_handler(auth.Forbidden)
+    async def forbidden(request: Request, error: auth.Forbidden) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(error)}, status_code=403)
+        return render(request, "error.html", None, status_code=403, title="Not allowed",
+                      message=str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        # Name the field and the rule only: echoing the value could echo patient data.
+        problems = [
+            {"loc": list(problem.get("loc", ())), "msg": problem.get("msg", ""),
+             "type": problem.get("type", "")}
+            for problem in error.errors()
+        ]
+        if _is_api(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        message = "; ".join(f"{'.'.join(map(str, p['loc'][1:]))}: {p['msg']}" for p in problems)
+        return render(request, "error.html", None, status_code=422, title="Invalid request",
+                      message=message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if _is_api(request) or error.status_code < 400:
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code,
+                                headers=getattr(error, "headers", None))
+        return render(request, "error.html", None, status_code=error.status_code,
+                      title="Something is not right", message=str(error.detail))

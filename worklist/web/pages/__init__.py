@@ -1,0 +1,1 @@
+"""Server-rendered pages: plain HTML forms, served by the app itself."""

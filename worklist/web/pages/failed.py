@@ -1,0 +1,43 @@
+"""Objects the pipeline could not process, with the reason it recorded (never patient data)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from worklist.db.models import InboxObject, InboxState
+from worklist.items.filters import PageRequest
+from worklist.web.auth import ANY_ROLE, Principal, db_session, require
+from worklist.web.templating import render
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def failed_objects(session: Session, page: PageRequest) -> tuple[list[InboxObject], int]:
+    """Failed inbox rows, newest first, and how many there are."""
+    failed = InboxObject.state == InboxState.FAILED.value
+    total = session.scalar(select(func.count(InboxObject.id)).where(failed)) or 0
+    rows = session.scalars(
+        select(InboxObject).where(failed)
+        .order_by(InboxObject.received_at.desc(), InboxObject.id.desc())
+        .limit(page.size).offset(page.offset)
+    )
+    return list(rows), int(total)
+
+
+@router.get("/failed")
+def failed_list(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(*ANY_ROLE))],
+    session: Annotated[Session, Depends(db_session)],
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    rows, total = failed_objects(session, PageRequest(page, PAGE_SIZE))
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(request, "failed.html", principal, rows=rows, total=total, page=page,
+                  pages=pages)

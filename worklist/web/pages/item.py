@@ -1,0 +1,127 @@
+"""One item: why it exists (evidence with its source report), what to do next, the patient's
+timeline, and the actions a coordinator or radiologist takes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from worklist.db.base import utcnow
+from worklist.db.models import Role
+from worklist.items import repository, service
+from worklist.items.repository import ItemRow
+from worklist.items.service import DocumentedVerdict, ItemActionError
+from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
+from worklist.web.templating import render
+from worklist.web.viewing import record_view
+
+router = APIRouter(prefix="/items")
+Clinical = Annotated[Principal, Depends(require(*CLINICAL_ROLES))]
+Db = Annotated[Session, Depends(db_session)]
+NOTICES = {
+    "acknowledged": "Item acknowledged.",
+    "note": "Note added.",
+    "resolved": "Item resolved.",
+    "dismissed": "Item dismissed.",
+    "concordance": "Concordance documented; the case was re-evaluated.",
+}
+
+
+def _row(session: Session, item_id: int) -> ItemRow:
+    row = repository.get_item(session, item_id)
+    if row is None:
+        raise HTTPException(404, "item not found")
+    return row
+
+
+def _page(request: Request, principal: Principal, session: Session, row: ItemRow,
+          *, error: str = "", notice: str = "", status_code: int = 200) -> Response:
+    item = row.item
+    case = repository.patient_case(session, item.patient_pk)
+    assert case is not None
+    sources = [e.get("source_uid", "") for e in [*item.evidence, *item.closing_evidence]]
+    return render(
+        request, "item.html", principal, status_code=status_code,
+        row=row, item=item, patient=row.patient, case=case,
+        finding=repository.finding_of_item(session, item),
+        reports=repository.reports_by_uid(session, sources),
+        overdue=repository.is_overdue(item, utcnow()),
+        verdicts=list(DocumentedVerdict), error=error, notice=notice,
+        is_radiologist=principal.role == Role.RADIOLOGIST,
+    )
+
+
+@router.get("/{item_id}")
+def show(item_id: int, request: Request, principal: Clinical, session: Db,
+         done: str = "") -> Response:
+    row = _row(session, item_id)
+    record_view(session, principal, "view-item", object_type="item", object_id=item_id,
+                patient_pks=[row.patient.id])
+    session.commit()
+    return _page(request, principal, session, row, notice=NOTICES.get(done, ""))
+
+
+def _act(request: Request, principal: Principal, session: Session, item_id: int,
+         action: Callable[[ItemRow], object], done: str) -> Response:
+    row = _row(session, item_id)
+    try:
+        action(row)
+    except ItemActionError as error:
+        session.rollback()
+        code = 403 if error.forbidden else 409 if error.conflict else 422
+        return _page(request, principal, session, _row(session, item_id), error=str(error),
+                     status_code=code)
+    session.commit()
+    return RedirectResponse(f"/items/{item_id}?done={done}", status_code=303)
+
+
+@router.post("/{item_id}/acknowledge")
+def acknowledge(item_id: int, request: Request, principal: Clinical, session: Db) -> Response:
+    return _act(request, principal, session, item_id,
+                lambda row: service.acknowledge(session, row.item, principal.actor),
+                "acknowledged")
+
+
+@router.post("/{item_id}/notes")
+def add_note(item_id: int, request: Request, principal: Clinical, session: Db,
+             note: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+    return _act(request, principal, session, item_id,
+                lambda row: service.add_note(session, row.item, principal.actor, note), "note")
+
+
+@router.post("/{item_id}/resolve")
+def resolve(item_id: int, request: Request, principal: Clinical, session: Db,
+            reason: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+    return _act(request, principal, session, item_id,
+                lambda row: service.resolve(session, row.item, principal.actor, reason),
+                "resolved")
+
+
+@router.post("/{item_id}/dismiss")
+def dismiss(item_id: int, request: Request, session: Db,
+            principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
+            reason: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+    return _act(request, principal, session, item_id,
+                lambda row: service.dismiss(session, row.item, principal.actor, reason),
+                "dismissed")
+
+
+@router.post("/{item_id}/concordance")
+def concordance(item_id: int, request: Request, session: Db,
+                principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
+                verdict: Annotated[DocumentedVerdict, Form()],
+                note: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+    """Documented against the item's finding; the rules then close or open items."""
+
+    def document(row: ItemRow) -> object:
+        finding = repository.finding_of_item(session, row.item)
+        if finding is None:
+            raise ItemActionError("this item is not about a finding")
+        return service.document_concordance(session, finding, verdict, note, principal.actor,
+                                            request.app.state.on_case_changed)
+
+    return _act(request, principal, session, item_id, document, "concordance")
