@@ -1,8 +1,8 @@
 """How urgent a finding is, from the clinical risk (clinical.md, seeds 1 and 2).
 
 Highest suspicion: a developing (new or increasing) asymmetry, 12.8% malignant at screening and
-42.9% when biopsy is recommended; also an asymmetry with architectural distortion, calcifications or
-palpability. For calcifications, the predictors of malignancy: extent over 15 mm, linear or segmental
+42.9% when biopsy is recommended; also architectural distortion (alone or with an asymmetry), an
+asymmetry with calcifications, and palpability. For calcifications, the predictors of malignancy: extent over 15 mm, linear or segmental
 distribution, fine linear (branching) morphology, a palpable mass. BI-RADS 5 is >= 95% malignant.
 """
 
@@ -40,7 +40,7 @@ def finding_risk(
         if any(m.persists_on_spot_compression for m in mentions):
             high.append("persists on spot compression")
     if FindingType.ARCHITECTURAL_DISTORTION in finding.types:
-        high.append("architectural distortion")
+        urgent.append("architectural distortion")
     if any(m.palpable for m in mentions):
         urgent.append("palpable")
     if FindingType.CALCIFICATIONS in finding.types:

@@ -94,7 +94,8 @@ def _work(context: IngestContext, inbox_id: int) -> Outcome:
             row.error = result.scope_reason[:500]
             row.processed_at = now
             return Outcome.OUT_OF_SCOPE
-        patient_pk = ingest.apply(session, row, result, context.read_report)
+        patient_pk = ingest.apply(session, row, result, context.read_report,
+                                  context.settings.zone)
         service.reevaluate_patient(session, patient_pk, actor="pipeline", now=now,
                                    site_config_path=context.settings.site_config)
         row.state = InboxState.DONE

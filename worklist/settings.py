@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs session cookies; empty = kept in data_dir.")
 
     site_config: Path | None = Field(default=None, description="Site rules file (intervals etc.).")
+    timezone: str = Field(
+        default="UTC", description="IANA zone for DICOM dates and times that carry no offset."
+    )
     log_level: str = "INFO"
 
     # Pipeline
@@ -112,6 +116,19 @@ class Settings(BaseSettings):
         if value and not re.match(r"^https?://", value):
             raise ValueError("must be an http:// or https:// URL, or empty")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/London") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("log_level")
     @classmethod

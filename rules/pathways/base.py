@@ -95,7 +95,7 @@ def build(
         laterality=laterality
         if laterality is not None
         else (finding.laterality if finding else None),
-        finding_type=finding_type or (finding.type if finding else None),
+        finding_type=finding.type if finding else finding_type,
         location=location
         if location is not None
         else (finding.location if finding else Location()),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from rules.case import Biopsy
+from rules.case import Biopsy, Finding
 from rules.decisions import ConcordanceDecision, DocumentedAction
 from rules.facts import (
     Birads,
@@ -23,16 +23,10 @@ from rules.priority import finding_risk
 from rules.timeline import digest, sort_time
 
 _IMAGE_GUIDED_MAMMOGRAPHIC = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS})
-_RADIOGRAPH_MADE = frozenset(
-    {
-        SpecimenRadiograph.CALCIFICATIONS_PRESENT,
-        SpecimenRadiograph.CALCIFICATIONS_ABSENT,
-        SpecimenRadiograph.OBTAINED,
-    }
-)
 
 
-def _main_finding(ctx: Context, b: Biopsy):  # type: ignore[no-untyped-def]
+
+def _main_finding(ctx: Context, b: Biopsy) -> Finding | None:
     targets = ctx.targets(b)
     return targets[0] if len(targets) == 1 else None
 
@@ -271,11 +265,11 @@ def calcifications_biopsied_under_us(ctx: Context) -> Iterator[ItemDecision]:
 
 
 def specimen_radiograph_missing(ctx: Context) -> Iterator[ItemDecision]:
-    """A calcification biopsy with no specimen radiograph.
+    """A calcification biopsy with no specimen radiograph showing calcifications.
 
     Open until a specimen radiograph image of that breast from the biopsy day or later arrives, the
-    procedure report (or its addendum) states what the specimen radiograph showed, or a person
-    documents it. Source: clinical.md seeds 2-3 (specimen radiography must confirm calcifications
+    procedure report (or its addendum) states that the specimen radiograph shows the calcifications,
+    or a person documents it. Source: clinical.md seeds 2-3 (specimen radiography must confirm calcifications
     were sampled; never skip it); DESIGN.md "Open items".
     """
     for b in ctx.case.biopsies:
@@ -284,7 +278,7 @@ def specimen_radiograph_missing(ctx: Context) -> Iterator[ItemDecision]:
         key = f"{ItemKind.SPECIMEN_RADIOGRAPH_MISSING.value}:{b.key}"
         images = [i for i in ctx.images(b.laterality, b.performed_at) if i.specimen]
         closing = [image_evidence(i, "specimen radiograph") for i in images[:1]]
-        if b.specimen_radiograph in _RADIOGRAPH_MADE:
+        if b.specimen_radiograph is SpecimenRadiograph.CALCIFICATIONS_PRESENT:
             closing += [b.evidence[-1]]
         closing += ctx.documented(key, DocumentedAction.SPECIMEN_RADIOGRAPH)
         yield build(

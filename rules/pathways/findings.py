@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rules.case import Finding
+from rules.correlation import Correlation
 from rules.decisions import DocumentedAction
 from rules.documents import Modality, ViewModifier
 from rules.facts import Birads, FindingType, RecommendationKind, ReportKind
@@ -57,7 +58,7 @@ def unsampled_finding(ctx: Context) -> Iterator[ItemDecision]:
         missed = [
             m
             for m in ctx.correlations.for_finding(f.key)
-            if m.verdict.value == "does-not-correspond" and m.basis == "statement"
+            if m.verdict is Correlation.DOES_NOT_CORRESPOND and m.basis == "statement"
         ]
         closing = [
             e

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.case import Biopsy
+from rules.case import Biopsy, Finding
 from rules.decisions import DocumentedAction
 from rules.facts import Guidance, Lesion, PathologyCategory
 from rules.items import ItemDecision, ItemKind
@@ -20,22 +20,21 @@ _UPGRADE_NOTES = {
 
 
 def _surgery_after(ctx: Context, b: Biopsy) -> list[Biopsy]:
+    """Surgical procedures on that breast after this biopsy's result (excision settles it)."""
     since = b.pathology_at
-    return [
-        o
-        for o in ctx.case.biopsies
-        if o.key != b.key
-        and o.guidance is Guidance.SURGICAL
-        and (o.laterality is None or b.laterality is None or o.laterality is b.laterality)
-        and (
-            since is None
-            or (o.performed_at or o.pathology_at) is None
-            or (o.performed_at or o.pathology_at).date() > since.date()
-        )  # type: ignore[union-attr]
-    ]
+    out = []
+    for o in ctx.case.biopsies:
+        when = o.performed_at or o.pathology_at
+        if o.key == b.key or o.guidance is not Guidance.SURGICAL:
+            continue
+        if o.laterality is not None and b.laterality is not None and o.laterality is not b.laterality:
+            continue
+        if since is None or when is None or when.date() > since.date():
+            out.append(o)
+    return out
 
 
-def _targets(ctx: Context, b: Biopsy):  # type: ignore[no-untyped-def]
+def _targets(ctx: Context, b: Biopsy) -> Finding | None:
     targets = ctx.targets(b)
     return targets[0] if len(targets) == 1 else None
 

@@ -58,7 +58,7 @@ def read_report(document: ReportDocument) -> ReportFacts:
         assessments = _assessments_with_findings(report, drafts)
         findings = tuple(coded.findings) + freeze_all(drafts)
     else:
-        assessments = [a for _, _, a in read_assessments(report)]
+        assessments = [a for _, _, a in read_assessments(report, one_breast_report=True)]
     assessments = _merge_assessments(coded.assessments, assessments)
 
     procedures = read_procedures(report, title) if kind is ReportKind.PROCEDURE else []

@@ -24,8 +24,12 @@ _COMPOSITION_LETTER = re.compile(
 )
 
 
-def read_assessments(report: ReportText) -> list[tuple[int, int, Assessment]]:
-    """Every stated category with the sentence index and position it was found at."""
+def read_assessments(report: ReportText, one_breast_report: bool = False) -> list[tuple[int, int, Assessment]]:
+    """Every stated category with the sentence index and position it was found at.
+
+    ``one_breast_report``: the report is about one sampled site (procedure, pathology, correlation
+    note), so an unsided category is for the breast the report names; an imaging examination
+    without a side in its title is taken as bilateral."""
     out: list[tuple[int, int, Assessment]] = []
     seen: set[tuple[Birads, Laterality | None]] = set()
     for i, sentence in enumerate(report.sentences):
@@ -36,7 +40,7 @@ def read_assessments(report: ReportText) -> list[tuple[int, int, Assessment]]:
             if m.group(2) and m.group(1) != "4":
                 value = m.group(1)
             category = Birads(value)
-            side = _assessment_side(report, i, m.start())
+            side = _assessment_side(report, i, m.start(), one_breast_report)
             if (category, side) in seen:
                 continue
             seen.add((category, side))
@@ -56,7 +60,7 @@ def read_composition(report: ReportText) -> Composition | None:
     return None
 
 
-def _assessment_side(report: ReportText, i: int, position: int) -> Laterality:
+def _assessment_side(report: ReportText, i: int, position: int, one_breast_report: bool) -> Laterality:
     """A category is for the breast written beside it; unsaid, for the breast the title names,
     else for the examination as a whole (both breasts)."""
     hits = side_hits(report.sentences[i].text)
@@ -68,4 +72,5 @@ def _assessment_side(report: ReportText, i: int, position: int) -> Laterality:
     if close_after:
         return close_after[0].value  # type: ignore[return-value]
     # unsaid: the breast of the examination (the title's, else the one the report names), or both
-    return report.title_side or report.default_side or Laterality.BOTH
+    fallback = report.default_side if one_breast_report else None
+    return report.title_side or fallback or Laterality.BOTH

@@ -33,6 +33,7 @@ _HEDGE = re.compile(
     r"uncertain|unclear|whether|if|to (?:assess|confirm|evaluate|determine)|suspected|favou?red)\b|\?"
 )
 _HEDGE_WINDOW = 30
+_FINDING_HEDGES = frozenset({"possible", "possibly", "probable", "questionable", "suspected", "likely"})
 # "corresponding to the palpable lump" is about a clinical complaint (a palpable fact).
 _CLINICAL_OBJECT = re.compile(
     r"\s*(?:the |this |a )?(?:(?:left|right) )?(?:patient's )?(?:palpable|clinical|clinically|lump|thickening|"
@@ -57,7 +58,9 @@ def _hedged(text: str, start: int, end: int, findings: list) -> bool:  # type: i
     window_start = max(0, start - _HEDGE_WINDOW)
     for cue in _HEDGE.finditer(text[window_start:end]):
         cue_end = window_start + cue.end()
-        if not any(cue_end <= m.start and m.end <= start for m in findings):
+        # "possible distortion and no correlate": an adjective hedge of the finding it precedes
+        adjective = cue.group(0) in _FINDING_HEDGES
+        if not (adjective and any(cue_end <= m.start and m.end <= start for m in findings)):
             return True
     return False
 

@@ -124,6 +124,7 @@ def read_findings(report: ReportText) -> list[_Draft]:
         features = [m for k, m in enumerate(mentions) if k > 0 and _is_feature(text, mentions[k - 1], m)]
         for m in features:
             associated.add((FindingType(m.label), report.side_near(i, m.start)))
+        described = {FindingType(m.label) for m in mentions}
         mentions = [m for m in mentions if m not in features]
         if not mentions:
             _carry_over(previous, text)
@@ -159,7 +160,7 @@ def read_findings(report: ReportText) -> list[_Draft]:
                 draft.correlate = True
             if finding_type is FindingType.CALCIFICATIONS:
                 _describe_calcifications(draft, text)
-            others = {FindingType(o.label) for o in mentions if o is not m}
+            others = described - {finding_type, FindingType(m.label)}
             draft.calcs = FindingType.CALCIFICATIONS in others
             draft.distortion = FindingType.ARCHITECTURAL_DISTORTION in others
             current.append(draft)

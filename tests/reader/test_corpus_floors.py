@@ -1,7 +1,8 @@
 """The reader holds its measured precision and recall over the labelled corpus.
 
-TARGET is what the issue asks (0.95); FLOOR is the level measured today, held so the reader does
-not regress. Raise FLOOR as the reader improves; the gap to TARGET is open work.
+TARGET is what the issue asks (0.95) for finding type + laterality, correspondence and pathology
+category; the other FLOORs are the level measured today less a small margin, held so the reader does
+not regress. Raise them as the reader improves.
 """
 
 from __future__ import annotations
@@ -11,14 +12,23 @@ import pytest
 from tests.corpus.score import REPORTS, load_entries, score
 
 TARGET = 0.95
-FLOOR = {  # row -> (precision floor, recall floor)
-    "finding": (0.80, 0.85),
-    "correspondence": (0.70, 0.78),
-    "pathology": (0.88, 0.74),
-    "concordance": (0.85, 0.85),
-    "assessment": (0.82, 0.82),
-    "procedure": (0.75, 0.88),
+FLOOR = {  # row -> (precision floor, recall floor), over the whole corpus
+    # the issue's rows, held at the 0.95 target (correspondence recall: 35 of 37, see README)
+    "finding": (TARGET, TARGET),
+    "correspondence": (TARGET, 0.94),
+    "pathology": (TARGET, TARGET),
+    # the other rows: the measured level less a small margin
+    "concordance": (0.88, 0.88),
+    "assessment": (0.88, 0.88),
+    "procedure": (0.80, 0.91),
+    "recommendation": (0.74, 0.79),
+    "kind": (0.97, 0.97),
     "composition": (0.95, 0.95),
+    "pathology.lesions": (0.92, 0.91),
+    "correspondence.finding_type": (0.92, 0.92),
+    "finding.birads": (0.97, 0.73),
+    "procedure.target_type": (0.90, 0.61),
+    "not_feasible": (0.82, 0.89),
 }
 
 pytestmark = pytest.mark.skipif(not any(REPORTS.glob("*.yaml")), reason="labelled corpus not present")

@@ -193,3 +193,164 @@ def test_palpable_lump_explained() -> None:
     (complaint,) = facts.palpable
     assert complaint.laterality is L and complaint.location.clock == 2 and complaint.explained is True
     assert facts.findings[0].palpable
+
+
+# --- correspondence: hedges, clinical objects, clip position, generic objects ------------------
+
+def test_hedged_correspondence_is_not_a_statement() -> None:
+    for sentence in ("The sampled nodule might not correspond to the mammographic distortion.",
+                     "This mass is likely the sonographic correlate of the calcifications.",
+                     "It is unclear whether the biopsied mass corresponds to the asymmetry."):
+        facts = read_text(f"Findings: {sentence}", title="US CORE BX LT")
+        assert facts.correspondences == (), sentence
+
+
+def test_correspondence_to_a_lump_is_not_a_finding_correspondence() -> None:
+    facts = read_text("Findings: Left breast 10 o'clock: 9 mm oval mass corresponding to the patient's palpable "
+                      "lump.", title="US LT")
+    assert facts.correspondences == ()
+
+
+def test_clip_position_and_generic_object_give_the_named_finding() -> None:
+    facts = read_text(
+        "Procedure: US-guided 14 gauge core biopsy of the left 5 o'clock mass. Clip placed.\n"
+        "Post-procedure mammogram: The marker projects over the developing asymmetry. "
+        "The biopsied mass is concordant with the mammographic finding.",
+        title="US BX LT",
+    )
+    assert [(c.relation, c.finding_type, c.laterality) for c in facts.correspondences] == [
+        (Relation.CORRESPONDS, FindingType.DEVELOPING_ASYMMETRY, L)]
+
+
+def test_unsampled_and_unrelated_statements_merge_into_the_specific_finding() -> None:
+    facts = read_text(
+        "Procedure: Ultrasound-guided biopsy of the right 1 o'clock nodule, 4 cores, clip placed.\n"
+        "Impression: The nodule is unrelated to the right focal asymmetry at 8 o'clock. "
+        "The asymmetry was not sampled.",
+        title="US BX RT",
+    )
+    assert [(c.relation, c.finding_type) for c in facts.correspondences] == [
+        (Relation.DOES_NOT_CORRESPOND, FindingType.FOCAL_ASYMMETRY)]
+
+
+def test_no_correlate_for_a_finding_with_a_hedged_feature() -> None:
+    facts = read_text("Impression: Right focal asymmetry with possible distortion and no ultrasound correlate. "
+                      "BI-RADS 4B.", title="MG US RT")
+    assert [(c.relation, c.finding_type) for c in facts.correspondences] == [
+        (Relation.DOES_NOT_CORRESPOND, FindingType.FOCAL_ASYMMETRY)]
+
+
+# --- findings: features, non-mass, bilateral summaries, density caveat -------------------------
+
+def test_associated_feature_is_not_a_second_finding() -> None:
+    facts = read_text("Findings: Right 2 o'clock: irregular mass measuring 2.1 cm with associated "
+                      "pleomorphic calcifications.\nImpression: Right mass with calcifications. BI-RADS 5.")
+    assert types(facts) == {(FindingType.MASS, R)}
+    assert facts.findings[0].associated_calcifications and facts.findings[0].birads is Birads.B5
+
+
+def test_non_mass_enhancement_is_not_a_mass() -> None:
+    facts = read_text("Findings: Left breast: 2 cm of linear non-mass enhancement at 6 o'clock.", title="MRI LT")
+    assert FindingType.MASS not in {f.type for f in facts.findings}
+
+
+def test_bilateral_summary_does_not_add_a_third_finding() -> None:
+    facts = read_text(
+        "Findings: Right breast: 8 mm oval mass at 11 o'clock. Left breast: 6 mm oval mass at 4 o'clock.\n"
+        "Impression: Bilateral probably benign masses. BI-RADS 3.", title="US BILATERAL")
+    assert sorted((f.type.value, f.laterality.value) for f in facts.findings) == [("mass", "L"), ("mass", "R")]
+
+
+def test_distinct_benign_calcifications_stay_distinct() -> None:
+    facts = read_text("Findings: Vascular calcifications in both breasts. Milk of calcium in the right breast.",
+                      title="SCREENING MAMMOGRAM")
+    assert types(facts) == {(FindingType.CALCIFICATIONS, B), (FindingType.CALCIFICATIONS, R)}
+
+
+def test_density_caveat_and_non_persisting_asymmetry_are_not_findings() -> None:
+    facts = read_text("Findings: Extremely dense tissue, which can obscure masses. The left asymmetry does not "
+                      "persist on spot views.")
+    assert facts.findings == ()
+
+
+def test_skin_calcifications_are_a_finding() -> None:
+    facts = read_text("Findings: Dermal calcifications in the left breast, benign.", title="MG LT")
+    assert types(facts) == {(FindingType.CALCIFICATIONS, L)}
+
+
+def test_indication_specifies_a_generic_asymmetry() -> None:
+    facts = read_text("Indication: Right developing asymmetry at 10 o'clock.\n"
+                      "Findings: No sonographic abnormality. The mammographic asymmetry remains unexplained.",
+                      title="US RT")
+    assert types(facts) == {(FindingType.DEVELOPING_ASYMMETRY, R)}
+
+
+def test_category_in_next_sentence_ties_to_the_finding_named_before() -> None:
+    facts = read_text("Impression: 1. Left 3 o'clock irregular mass. BI-RADS 4C.\n"
+                      "2. Right breast benign calcifications.", title="MG BILATERAL")
+    mass = next(f for f in facts.findings if f.type is FindingType.MASS)
+    assert mass.birads is Birads.B4C
+
+
+def test_category_side_ignores_a_side_in_the_recommendation_after_it() -> None:
+    facts = read_text("Findings: Right breast 12 o'clock new mass.\n"
+                      "Impression: BI-RADS 0 - incomplete; recommend right diagnostic mammogram.",
+                      title="SCREENING MAMMO BILATERAL")
+    assert [(a.category, a.laterality) for a in facts.assessments] == [(Birads.B0, B)]
+
+
+# --- pathology: earlier diagnoses, bare 'benign', hedged diagnoses, notes ----------------------
+
+def test_earlier_diagnosis_in_the_specimen_line_is_not_a_second_specimen() -> None:
+    facts = read_text(
+        "Specimen: Right breast, 9 o'clock, wire-localized excision (previous core: ALH).\n"
+        "Final Diagnosis: Right breast, excision: atypical lobular hyperplasia and invasive lobular carcinoma.",
+        title="SURGICAL PATHOLOGY")
+    (p,) = facts.pathology
+    assert p.category is PathologyCategory.MALIGNANT and p.laterality is R
+    assert set(p.lesions) == {Lesion.ALH, Lesion.ILC}
+
+
+def test_diagnosis_that_cannot_be_excluded_does_not_count() -> None:
+    facts = read_text("Final Diagnosis: Left breast, 2 o'clock, core: fibroepithelial lesion, favor fibroadenoma. "
+                      "A phyllodes tumour cannot be completely excluded.", title="PATHOLOGY")
+    (p,) = facts.pathology
+    assert p.category is PathologyCategory.BENIGN and p.lesions == (Lesion.FIBROADENOMA,)
+
+
+def test_other_benign_entities_and_bare_benign() -> None:
+    facts = read_text("Diagnosis: Right breast core biopsy: benign breast tissue with usual ductal hyperplasia "
+                      "and duct ectasia. This is a benign result.", title="PATHOLOGY")
+    (p,) = facts.pathology
+    assert set(p.lesions) == {Lesion.BENIGN_PARENCHYMA, Lesion.OTHER_BENIGN}
+
+
+def test_correlation_note_addendum_states_the_result_and_its_kind() -> None:
+    from rules.documents import ReportDocument, Section
+    from rules.reader import read_report
+
+    doc = ReportDocument(uid="a", title_text="ADDENDUM",
+                         sections=(Section("Addendum", "Pathology from the left 6 o'clock stereotactic biopsy: "
+                                           "flat epithelial atypia. Rad-path concordant, high-risk lesion. "
+                                           "Surgical consultation is recommended."),),
+                         predecessor_uids=("bx",))
+    facts = read_report(doc)
+    assert facts.kind is ReportKind.RADPATH
+    (p,) = facts.pathology
+    assert (p.category, p.laterality, p.lesions) == (PathologyCategory.HIGH_RISK, L, (Lesion.FEA,))
+
+
+def test_pathologist_core_biopsy_report_is_pathology() -> None:
+    facts = read_text("Specimen: Left breast, 1 o'clock, ultrasound-guided core biopsy, 4 cores.\n"
+                      "Final Diagnosis: Invasive ductal carcinoma, grade 3.", title="BREAST CORE BIOPSY REPORT")
+    assert facts.kind is ReportKind.PATHOLOGY
+
+
+def test_three_safety_sentences() -> None:
+    assert read_text("Findings: No suspicious calcifications.", title="MG RT").findings == ()
+    (c,) = read_text("Findings: At the site of the left calcifications no sonographic correlate was identified.",
+                     title="US LT").correspondences
+    assert (c.relation, c.finding_type, c.laterality) == (Relation.DOES_NOT_CORRESPOND, FindingType.CALCIFICATIONS, L)
+    (c,) = read_text("Findings: The biopsied mass does not correspond to the mammographic asymmetry.",
+                     title="US BX RT").correspondences
+    assert (c.relation, c.finding_type, c.laterality) == (Relation.DOES_NOT_CORRESPOND, FindingType.ASYMMETRY, R)

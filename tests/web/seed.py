@@ -7,8 +7,8 @@ biopsy sampled a different lesion, so the asymmetry is still unsampled.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker

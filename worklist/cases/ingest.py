@@ -7,7 +7,8 @@ this module only writes, inside the caller's transaction, and never commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from dataclasses import replace
+from datetime import UTC, datetime, time, tzinfo
 
 from sqlalchemy.orm import Session
 
@@ -28,13 +29,13 @@ def _fill_patient(patient: Patient, result: ReadResult) -> None:
     patient.sex = header.sex or patient.sex
 
 
-def _fill_study(study: Study, result: ReadResult) -> None:
+def _fill_study(study: Study, result: ReadResult, zone: tzinfo) -> None:
     header = result.study
     study.accession = study.accession or header.accession
     study.description = study.description or header.description
     if study.study_date is None:
         study.study_date = header.started_at or (
-            datetime.combine(header.study_date, time(), tzinfo=UTC) if header.study_date else None
+            datetime.combine(header.study_date, time(), tzinfo=zone) if header.study_date else None
         )
     modality = result.series.modality
     if modality and modality not in study.modalities.split(","):
@@ -88,19 +89,36 @@ def _store_report(session: Session, inbox: InboxObject, patient: Patient, study:
         report.facts = {}
 
 
+def _aware(moment: datetime | None, zone: tzinfo) -> datetime | None:
+    """DICOM times without an offset are the site's local time."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=zone)
+
+
+def localised(result: ReadResult, zone: tzinfo) -> ReadResult:
+    """The same result with every time made timezone-aware, before anything compares them."""
+    study = replace(result.study, started_at=_aware(result.study.started_at, zone))
+    report = result.report and replace(result.report,
+                                       observed_at=_aware(result.report.observed_at, zone))
+    image = result.image and replace(result.image, acquired_at=_aware(result.image.acquired_at, zone))
+    return replace(result, study=study, report=report, image=image)
+
+
 def apply(session: Session, inbox: InboxObject, result: ReadResult,
-          read_report: ReportReader) -> int:
+          read_report: ReportReader, zone: tzinfo = UTC) -> int:
     """Write what ``result`` says and return the patient's primary key.
 
     The patient's evaluation lock is taken here, before anything of the patient's is written.
     """
+    result = localised(result, zone)
     patient = repository.get_or_create_patient(
         session, patient_id=result.patient.patient_id, issuer=result.patient.issuer
     )
     repository.lock_patient(session, patient.id)
     _fill_patient(patient, result)
     study = repository.get_or_create_study(session, patient=patient, study_uid=result.study.study_uid)
-    _fill_study(study, result)
+    _fill_study(study, result, zone)
     if result.kind is ObjectKind.IMAGE and result.image is not None:
         _store_image(session, inbox, patient, study, result)
     elif result.kind in (ObjectKind.REPORT, ObjectKind.DOCUMENT):

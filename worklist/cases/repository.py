@@ -8,7 +8,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from worklist.db.models import (
-    ConcordanceDecision, Finding, Image, Item, ItemEvent, Patient, Report, Study,
+    ConcordanceDecision, Finding, Image, Item, ItemEvent, PathologyResult, Patient, Procedure,
+    Report, Study,
 )
 
 
@@ -92,3 +93,19 @@ def person_closings_of(session: Session, patient_pk: int) -> Sequence[tuple[Item
 def findings_of(session: Session, patient_pk: int) -> dict[str, Finding]:
     rows = session.scalars(select(Finding).where(Finding.patient_pk == patient_pk)).all()
     return {row.finding_key: row for row in rows}
+
+
+def studies_of(session: Session, patient_pk: int) -> Sequence[Study]:
+    return session.scalars(select(Study).where(Study.patient_pk == patient_pk)).all()
+
+
+def procedures_of(session: Session, patient_pk: int) -> dict[str, Procedure]:
+    rows = session.scalars(select(Procedure).where(Procedure.patient_pk == patient_pk)).all()
+    return {row.procedure_key: row for row in rows}
+
+
+def pathology_of(session: Session, patient_pk: int) -> dict[tuple[int, int], PathologyResult]:
+    rows = session.scalars(
+        select(PathologyResult).where(PathologyResult.patient_pk == patient_pk)
+    ).all()
+    return {(row.report_pk, row.specimen_index): row for row in rows}

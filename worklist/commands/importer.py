@@ -14,9 +14,10 @@ from dicom_io.spool import Spool
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
-from worklist.inbox.handoff import handoff_for
+from worklist.inbox.handoff import wait_as_pending
 from worklist.inbox.importer import dicom_files, import_files
 from worklist.inbox.sink import SqlInboxSink
+from tasks.wiring import start_pipeline
 
 
 def import_path(path: Path = typer.Argument(..., help="A DICOM file or a folder of them.")) -> None:
@@ -30,7 +31,10 @@ def import_path(path: Path = typer.Argument(..., help="A DICOM file or a folder 
     migrate.upgrade(settings.effective_database_url)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     spool = Spool(settings.spool_dir)
-    sink = SqlInboxSink(sessions, spool, on_stored=handoff_for(settings))
+    # With a broker, workers take the rows at once; without one, the next `worklist serve`
+    # (or a running one's sweeper) processes what this import left pending.
+    pipeline = start_pipeline(settings, sessions) if settings.uses_broker else None
+    sink = SqlInboxSink(sessions, spool, on_stored=pipeline.on_stored if pipeline else wait_as_pending)
     files = list(dicom_files(path))
     console = Console(stderr=True)
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -44,6 +48,8 @@ def import_path(path: Path = typer.Argument(..., help="A DICOM file or a folder 
             files, sink=sink, spool=spool, called_ae=settings.ae_title,
             limits=Limits(max_object_bytes=settings.max_object_bytes), on_file=advance,
         )
+    if pipeline is not None:
+        pipeline.stop()
     typer.echo(
         f"accepted {summary.accepted}, duplicate {summary.duplicate}, "
         f"out of scope {summary.out_of_scope}, rejected {summary.rejected}"

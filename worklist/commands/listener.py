@@ -15,9 +15,10 @@ from dicom_io.tls import server_context
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
-from worklist.inbox.handoff import handoff_for
+from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.sink import SqlInboxSink
 from worklist.settings import Settings
+from tasks.wiring import start_pipeline
 
 log = logging.getLogger("worklist.listener")
 
@@ -37,22 +38,28 @@ def listener_config(settings: Settings) -> dicom_listener.ListenerConfig:
     )
 
 
-def start_listener(settings: Settings, sessions: sessionmaker[Session]) -> object:
+def start_listener(
+    settings: Settings, sessions: sessionmaker[Session], on_stored: OnStored = wait_as_pending
+) -> object:
     """Start the listener in background threads (``worklist serve`` runs it beside the web);
-    returns the server, whose ``shutdown()`` stops it."""
+    returns the server, whose ``shutdown()`` stops it. ``on_stored`` runs after each commit."""
     spool = Spool(settings.spool_dir)
-    sink = SqlInboxSink(sessions, spool, on_stored=handoff_for(settings))
+    sink = SqlInboxSink(sessions, spool, on_stored=on_stored)
     return dicom_listener.start(listener_config(settings), sink, spool)
 
 
 def listener() -> None:
-    """Run the DICOM listener (C-ECHO, C-STORE) on WORKLIST_DICOM_PORT."""
+    """Run the DICOM listener (C-ECHO, C-STORE) on WORKLIST_DICOM_PORT.
+
+    With a broker, stored objects become Celery tasks; without one, this process also runs the
+    pipeline in-process."""
     settings = settings_or_exit()
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.effective_database_url)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
-    server = start_listener(settings, sessions)
+    pipeline = start_pipeline(settings, sessions)
+    server = start_listener(settings, sessions, pipeline.on_stored)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -60,3 +67,4 @@ def listener() -> None:
           flush=True)
     stop.wait()
     server.shutdown()  # type: ignore[attr-defined]
+    pipeline.stop()

@@ -3,24 +3,54 @@
 from __future__ import annotations
 
 import logging
+import threading
 
+import typer
 import uvicorn
 
+from tasks.wiring import start_pipeline
 from worklist.commands.common import configure_logging, settings_or_exit
+from worklist.commands.listener import start_listener
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.settings import Settings
 from worklist.web.app import create_app
 
 log = logging.getLogger("worklist.serve")
 
 
-def serve() -> None:
+def _push_demo_when_listening(settings: Settings, server: object) -> None:
+    from worklist.commands.demo import demo
+
+    def push() -> None:
+        try:
+            demo(host="127.0.0.1", port=settings.dicom_port, called_ae=settings.ae_title)
+        except (SystemExit, typer.Exit, Exception) as error:  # the demo never stops the product
+            log.warning("demo data could not be pushed: %s", type(error).__name__)
+
+    threading.Thread(target=push, name="demo", daemon=True).start()
+
+
+def serve(
+    with_demo: bool = typer.Option(False, "--demo", help="Push the demo studies over DICOM at start."),
+) -> None:
     """Upgrade the database, then run the listener, the pipeline and the web in one process."""
     settings = settings_or_exit()
     configure_logging(settings)
+    if not settings.allowed_aes:
+        log.warning("WORKLIST_ALLOWED_AES is empty: any calling AE title may store objects")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.effective_database_url)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
+    pipeline = start_pipeline(settings, sessions)
+    server = start_listener(settings, sessions, pipeline.on_stored)
+    log.info("DICOM listener %s on port %d", settings.ae_title, settings.dicom_port)
+    if with_demo:
+        _push_demo_when_listening(settings, server)
     app = create_app(settings, sessions)
     log.info("web on http://%s:%d", settings.http_host, settings.http_port)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+    try:
+        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+        pipeline.stop()

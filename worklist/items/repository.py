@@ -28,6 +28,8 @@ from worklist.db.models import (
 )
 from worklist.items.filters import ACTIVE_STATUSES, ItemFilter, ItemSort, PageRequest
 
+FIRST_PAGE = PageRequest()
+
 
 @dataclass(frozen=True)
 class ItemRow:
@@ -116,7 +118,7 @@ def list_items(
     filters: ItemFilter,
     *,
     sort: ItemSort = ItemSort.PRIORITY,
-    page: PageRequest = PageRequest(),
+    page: PageRequest = FIRST_PAGE,
     now: datetime,
 ) -> ItemPage:
     total = session.scalar(_filtered(select(func.count(Item.id)), filters, now)) or 0
@@ -252,8 +254,8 @@ class PatientCase:
             )
         for decision in self.decisions:
             entries.append(
-                TimelineEntry(decision.decided_at, "concordance", f"Concordance: {decision.verdict}",
-                              decision.note)
+                TimelineEntry(decision.decided_at, "concordance",
+                              f"Concordance: {decision.verdict}", decision.note)
             )
         kinds = {item.id: item.kind for item in self.items}
         for event in self.events:

@@ -40,14 +40,20 @@ SECURITY_HEADERS = {
 }
 
 
-def default_case_hook() -> CaseChangedHook | None:
-    """The clinical rules' re-evaluation when that module is installed; otherwise nothing."""
+RULES_MODULE = "worklist.cases.service"
+
+
+def rerun_rules(session: Session, patient_pk: int, actor: str) -> None:
+    """The default case-changed hook: the clinical rules' re-evaluation of the patient, imported
+    when first needed; nothing while that module is not installed. A module that exists but
+    fails to import is an error, never a silent skip."""
     try:
-        module = importlib.import_module("worklist.cases.service")
-    except ImportError:
-        return None
-    hook = getattr(module, "reevaluate_patient", None)
-    return hook if callable(hook) else None
+        module = importlib.import_module(RULES_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name in (RULES_MODULE, RULES_MODULE.rpartition(".")[0]):
+            return
+        raise
+    module.reevaluate_patient(session, patient_pk, actor)
 
 
 def create_app(
@@ -60,7 +66,7 @@ def create_app(
     app = FastAPI(title="Breast imaging concordance worklist", version="1")
     app.state.settings = settings
     app.state.sessions = sessions
-    app.state.on_case_changed = on_case_changed or default_case_hook()
+    app.state.on_case_changed = on_case_changed or rerun_rules
     app.state.idle_timeout_seconds = idle_timeout_seconds
     protect_logs()
 

@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -142,13 +143,15 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks their role (and CSRF on changes)."""
     allowed = frozenset(roles)
 
-    def authorised(request: Request, session: Session = Depends(db_session)) -> Principal:
+    def authorised(request: Request, session: Annotated[Session, Depends(db_session)]) -> Principal:
         principal = _principal(request, session)
         if principal.role not in allowed:
             raise Forbidden()
         return principal
 
-    async def dependency(request: Request, principal: Principal = Depends(authorised)) -> Principal:
+    async def dependency(
+        request: Request, principal: Annotated[Principal, Depends(authorised)]
+    ) -> Principal:
         await _check_csrf(request, principal)
         return principal
 

@@ -15,7 +15,7 @@ ACCESS_LOGGER = "uvicorn.access"
 
 def redact_path(path: str) -> str:
     """The path without its query string, with any patient segment replaced."""
-    return path
+    path = path.split("?", 1)[0]
     return _PATIENT_SEGMENT.sub(r"\1-", path)
 
 

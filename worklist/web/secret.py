@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from worklist.settings import Settings
@@ -24,13 +25,20 @@ def _kept_secret(path: Path) -> str:
         # O_EXCL: two processes starting at once must not each write a different key.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
-        key = path.read_text(encoding="utf-8").strip()
-        if not key:
-            raise RuntimeError(f"the session key file {path.name} in the data directory is empty")
-        return key
+        return _read_kept(path)
     key = secrets.token_urlsafe(48)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
     return key
+
+
+def _read_kept(path: Path) -> str:
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    # Another process may have created the file a moment ago and still be writing it.
+    for _ in range(20):
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"the session key file {path.name} in the data directory is empty")

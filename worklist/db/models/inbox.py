@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from worklist.db.base import Base, utcnow
+from worklist.db.base import Base, StrEnumType, utcnow
 
 
 class InboxState(StrEnum):
@@ -51,7 +51,7 @@ class InboxObject(Base):
     sop_class_uid: Mapped[str] = mapped_column(String(64))
     transfer_syntax_uid: Mapped[str] = mapped_column(String(64), default="")
     study_uid: Mapped[str] = mapped_column(String(64), default="", index=True)
-    category: Mapped[ObjectCategory] = mapped_column(String(16), default=ObjectCategory.OTHER)
+    category: Mapped[ObjectCategory] = mapped_column(StrEnumType(ObjectCategory, 16), default=ObjectCategory.OTHER)
     calling_ae: Mapped[str] = mapped_column(String(16), default="")
     called_ae: Mapped[str] = mapped_column(String(16), default="")
     peer_address: Mapped[str] = mapped_column(String(64), default="")
@@ -63,7 +63,7 @@ class InboxObject(Base):
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     """Same SOP Instance UID as an earlier object, different content."""
 
-    state: Mapped[InboxState] = mapped_column(String(16), default=InboxState.PENDING)
+    state: Mapped[InboxState] = mapped_column(StrEnumType(InboxState, 16), default=InboxState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]

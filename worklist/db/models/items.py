@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from worklist.db.base import Base, Timestamped, utcnow
+from worklist.db.base import Base, StrEnumType, Timestamped, utcnow
 
 
 class ItemStatus(StrEnum):
@@ -36,7 +36,7 @@ class Item(Timestamped, Base):
     item_key: Mapped[str] = mapped_column(String(200))
     """The rules' stable key: the same condition keeps the same item."""
     kind: Mapped[str] = mapped_column(String(40))
-    status: Mapped[ItemStatus] = mapped_column(String(16), default=ItemStatus.OPEN)
+    status: Mapped[ItemStatus] = mapped_column(StrEnumType(ItemStatus, 16), default=ItemStatus.OPEN)
     priority: Mapped[str] = mapped_column(String(8))
     priority_rank: Mapped[int] = mapped_column(default=2)
     """0 urgent, 1 high, 2 routine: sorts without a CASE expression."""

@@ -1,4 +1,4 @@
-"""``/api/v1/findings/{id}/concordance``: a radiologist documents radiology-pathology concordance."""
+"""``/api/v1/findings/{id}/concordance``: a radiologist documents concordance."""
 
 from __future__ import annotations
 

@@ -1,0 +1,36 @@
+"""Where a committed inbox row goes: a Celery task with a broker, the in-process pipeline without."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from worklist.settings import Settings
+
+
+@dataclass
+class Pipeline:
+    on_stored: Callable[[int], None]
+    stop: Callable[[], None]
+
+
+def start_pipeline(settings: Settings, sessions: sessionmaker[Session]) -> Pipeline:
+    if settings.uses_broker:
+        from tasks.app import configure
+        from tasks.dispatch import BrokerDispatcher
+
+        app = configure(settings)
+        broker = BrokerDispatcher(
+            lambda inbox_id: app.send_task("worklist.ingest", args=[inbox_id], retry=False)
+        )
+        return Pipeline(broker.submit, broker.close)
+
+    from rules.reader import read_report
+    from tasks.ingest import IngestContext
+    from tasks.inprocess import InProcessPipeline
+
+    pipeline = InProcessPipeline(IngestContext(sessions, settings, read_report))
+    pipeline.start()
+    return Pipeline(pipeline.submit, pipeline.stop)
