@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
 from rules.anatomy import Laterality, Location
 from rules.decisions import Decision
@@ -248,7 +249,7 @@ class _BiopsyDraft:
         )
 
 
-def _stamp_order(s: Stamped[object]) -> tuple[datetime, str]:
+def _stamp_order(s: Stamped[Any]) -> tuple[datetime, str]:
     return (sort_time(s.at), s.source_uid)
 
 
@@ -263,8 +264,8 @@ def _canonical_reports(reports: tuple[ReportFacts, ...], now: datetime | None) -
         # A document received twice: keep one, chosen by content so arrival order cannot matter.
         if seen is None or repr(report) < repr(seen):
             by_uid[report.source_uid] = report
-    reports = [_fill_sides(r) for r in by_uid.values()]
-    return sorted(reports, key=lambda r: (sort_time(r.observed_at), r.source_uid))
+    filled = [_fill_sides(r) for r in by_uid.values()]
+    return sorted(filled, key=lambda r: (sort_time(r.observed_at), r.source_uid))
 
 
 _SIDED_PARTS = (
@@ -292,16 +293,14 @@ def _fill_sides(report: ReportFacts) -> ReportFacts:
     if not missing or len(sides) != 1:
         return report
     (side,) = sides
-    return replace(
-        report,
-        **{
-            part: tuple(
-                replace(f, laterality=side) if f.laterality is None else f
-                for f in getattr(report, part)
-            )
-            for part in _SIDED_PARTS
-        },
-    )
+    changes: dict[str, Any] = {
+        part: tuple(
+            replace(f, laterality=side) if f.laterality is None else f
+            for f in getattr(report, part)
+        )
+        for part in _SIDED_PARTS
+    }
+    return replace(report, **changes)
 
 
 def _canonical_images(
@@ -324,11 +323,17 @@ def _canonical_images(
 def _canonical_decisions(
     decisions: tuple[Decision, ...], now: datetime | None
 ) -> tuple[Decision, ...]:
-    kept = [
-        d if d.decided_at.tzinfo is UTC else replace(d, decided_at=utc(d.decided_at))  # type: ignore[type-var]
-        for d in decisions
-    ]
-    kept = [d for d in kept if now is None or d.decided_at <= now]
+    kept: list[Decision] = []
+    for d in decisions:
+        if d.decided_at.tzinfo is not UTC:
+            d = replace(
+                d,
+                decided_at=d.decided_at.astimezone(UTC)
+                if d.decided_at.tzinfo
+                else d.decided_at.replace(tzinfo=UTC),
+            )
+        if now is None or d.decided_at <= now:
+            kept.append(d)
     return tuple(sorted(set(kept), key=lambda d: (d.decided_at, repr(d))))
 
 
@@ -514,18 +519,18 @@ class _Assembler:
                     own[d.key] = (m.value.birads, m.value.evidence)
         for assessment in report.assessments:
             if assessment.finding_type is not None or not is_unplaced(assessment.location):
-                d = self.best_finding(
+                assessed = self.best_finding(
                     assessment.laterality,
                     assessment.finding_type,
                     assessment.location,
                     prefer=mentioned,
                 )
-                if d is not None:
-                    d = d.root()
-                    d.assessments.append(stamp(assessment))
-                    own[d.key] = (assessment.category, assessment.evidence)
-                    if d not in mentioned:
-                        mentioned.append(d)
+                if assessed is not None:
+                    root = assessed.root()
+                    root.assessments.append(stamp(assessment))
+                    own[root.key] = (assessment.category, assessment.evidence)
+                    if root not in mentioned:
+                        mentioned.append(root)
                     continue
             breast.setdefault(assessment.laterality, []).append(assessment)
 
@@ -588,11 +593,11 @@ class _Assembler:
             if wants_tissue and not targeted_here and not own_suspicious:
                 # One finding in the breast: the breast's assessment is its assessment. Several and
                 # no hint which: each one may be the one, so none is left out.
-                evidence = tuple(
+                reasons = tuple(
                     a.evidence for a in side_assessments if a.category in _SUSPICIOUS
                 ) + tuple(r.evidence for r in untargeted_biopsy)
                 for d in on_side:
-                    flagged[d.key] = evidence
+                    flagged[d.key] = reasons
             for d in _unique_roots(on_side + targeted_here):
                 if d.key in flagged:
                     birads = own.get(d.key, (breast_worst,))[0]
@@ -796,10 +801,12 @@ class _Assembler:
                 if named.ever_suspicious:
                     # The breast was suspicious and the biopsy sampled something else: still unsampled.
                     self._event(named, SuspicionEvent(at, True, (c.evidence,), None))
-        for c in report.concordance:
-            b = self._statement_biopsy(report, c.laterality, c.location, with_pathology=True)
+        for statement in report.concordance:
+            b = self._statement_biopsy(
+                report, statement.laterality, statement.location, with_pathology=True
+            )
             if b is not None:
-                b.concordance.append(stamp(c))
+                b.concordance.append(stamp(statement))
         for rec in report.recommendations:
             self.recommendations.append(stamp(rec))
             b = self._statement_biopsy(report, rec.laterality, Location(), with_pathology=False)

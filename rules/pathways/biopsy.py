@@ -25,7 +25,6 @@ from rules.timeline import digest, sort_time
 _IMAGE_GUIDED_MAMMOGRAPHIC = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS})
 
 
-
 def _main_finding(ctx: Context, b: Biopsy) -> Finding | None:
     targets = ctx.targets(b)
     return targets[0] if len(targets) == 1 else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from rules.case import Finding
 from rules.correlation import Correlation
@@ -12,7 +13,7 @@ from rules.facts import Birads, FindingType, RecommendationKind, ReportKind
 from rules.items import ItemDecision, ItemKind, Priority
 from rules.pathways.base import Context, build, image_evidence
 from rules.priority import finding_risk
-from rules.timeline import digest, on_or_after
+from rules.timeline import Stamped, digest, on_or_after
 
 _MAMMOGRAPHIC = frozenset({Modality.MG, Modality.DBT})
 
@@ -97,7 +98,7 @@ def magnification_views_pending(ctx: Context) -> Iterator[ItemDecision]:
     for f in ctx.case.findings:
         if FindingType.CALCIFICATIONS not in f.types:
             continue
-        triggers = [
+        triggers: list[Stamped[Any]] = [
             a
             for a in f.assessments
             if a.value.category is Birads.B0

@@ -140,10 +140,8 @@ def _follow_up_side(ctx: Context, r: Stamped[Recommendation]) -> Laterality:
     for rep in related:
         if rep is None:
             continue
-        sides |= {
-            x.laterality for x in (*rep.findings, *rep.procedures, *rep.pathology) if x.laterality
-        }
-        sides |= {a.laterality for a in rep.assessments if a.laterality is not None}
+        for facts in (rep.findings, rep.procedures, rep.pathology, rep.assessments):
+            sides |= {x.laterality for x in facts if x.laterality is not None}
     sides.discard(Laterality.BOTH)
     return sides.pop() if len(sides) == 1 else Laterality.BOTH
 

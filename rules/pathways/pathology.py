@@ -27,7 +27,11 @@ def _surgery_after(ctx: Context, b: Biopsy) -> list[Biopsy]:
         when = o.performed_at or o.pathology_at
         if o.key == b.key or o.guidance is not Guidance.SURGICAL:
             continue
-        if o.laterality is not None and b.laterality is not None and o.laterality is not b.laterality:
+        if (
+            o.laterality is not None
+            and b.laterality is not None
+            and o.laterality is not b.laterality
+        ):
             continue
         if since is None or when is None or when.date() > since.date():
             out.append(o)

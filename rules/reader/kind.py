@@ -31,7 +31,9 @@ def detect_kind(document: ReportDocument, sentences: list[Sentence], has_lesions
                 has_concordance: bool) -> ReportKind:
     if document.title is not None and document.title in _title_codes():
         coded = _title_codes()[document.title]
-        if coded is ReportKind.PATHOLOGY:
+        # Pathology and interventional titles are specific; a generic imaging title is not
+        # (sites file procedure notes under it), so the text decides those.
+        if coded in (ReportKind.PATHOLOGY, ReportKind.PROCEDURE):
             return coded
     headings = {s.heading.lower().strip() for s in sentences}
     by_heading = load_yaml("kinds.yaml")["headings"]

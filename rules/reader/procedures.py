@@ -36,6 +36,8 @@ class _Draft:
     clip: bool | None = None
     specimen: SpecimenRadiograph | None = None
     post_clip: bool = False
+    node: bool = False
+    """The target is a lymph node (no finding type)."""
     sentences: list[int] = field(default_factory=list)
 
 
@@ -48,14 +50,28 @@ def _is_specimen_statement(text: str) -> bool:
     return bool(any_match(pattern_list("statements.yaml", "specimen_radiograph"), text))
 
 
+_NODE = re.compile(r"lymph node|axillary node|\bnode\b|\baxilla\b")
+_TARGETED = re.compile(r"target(?:ed)?\s+(?:[\w-]+\s+){0,2}$")
+
+
+def _statement(text: str, name: str) -> bool:
+    return bool(any_match(pattern_list("statements.yaml", name), text))
+
+
 def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
+    if any(_statement(s.text, "no_biopsy") for s in report.sentences):
+        return []  # "no biopsy was performed": an aspiration, a cancelled or converted visit
     drafts: list[_Draft] = []
     report_guidance = _guidance(normalise(title))
     for i, s in enumerate(report.sentences):
         if is_recommendation(report, i) or s.section in ("history", "comparison"):
             continue
         text = s.text
-        if not any_match(pattern_list("statements.yaml", "biopsy_performed"), text):
+        if not _statement(text, "biopsy_performed"):
+            continue
+        # "the biopsied mass is separate from the calcifications, which still need biopsy" is about
+        # another finding, not a second procedure
+        if _statement(text, "does_not_correspond") or _statement(text, "corresponds"):
             continue
         if any_match(pattern_list("statements.yaml", "not_feasible"), text) and not _is_specimen_statement(text):
             continue
@@ -66,12 +82,17 @@ def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
         findings = report.findings_in(i)
         target = findings[0] if findings else None
         anchor = (target.start, target.end) if target else (0, 0)
+        node = bool(_NODE.search(text)) and target is None
+        target_type = FindingType(target.label) if target else None
+        if target is None and not node:
+            target_type = _described_before(report, i)
         draft = _Draft(
             laterality=report.side_near(i, anchor[0]),
             sentence=i,
             guidance=guidance,
-            target_type=FindingType(target.label) if target else None,
+            target_type=target_type,
             location=location_near(text, anchor) if target else location_near(text, (0, len(text))),
+            node=node,
         )
         same = next((d for d in drafts if _same_procedure(d, draft)), None)
         if same is None:
@@ -93,6 +114,11 @@ def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
     for d in drafts:
         d.guidance = d.guidance or report_guidance
     _report_level_facts(report, drafts)
+    _target_from_indication(report, drafts)
+    if any(_statement(s.text, "not_feasible") for s in report.sentences) and not any(
+            _statement(s.text, "sampled") for j, s in enumerate(report.sentences)
+            if not is_recommendation(report, j) and s.section not in ("history", "comparison")):
+        return []  # the biopsy could not be done and nothing was sampled
     return [
         ProcedureFacts(
             laterality=d.laterality, evidence=report.evidence(d.sentence), guidance=d.guidance,
@@ -104,7 +130,34 @@ def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
     ]
 
 
+def _target_from_indication(report: ReportText, drafts: list[_Draft]) -> None:
+    """The indication names what is to be sampled: it gives the type the procedure text leaves out
+    ('the target was localized'), or the specific name of 'the asymmetry'."""
+    named = {FindingType(m.label) for i, s in enumerate(report.sentences)
+             if s.section in ("history", "indication") for m in report.findings_in(i)}
+    for d in drafts:
+        if d.node:
+            continue
+        if d.target_type is None and len(named) == 1:
+            d.target_type = next(iter(named))
+        elif d.target_type is FindingType.ASYMMETRY:
+            specific = [t for t in named if t.is_asymmetry and t is not FindingType.ASYMMETRY]
+            if len(specific) == 1:
+                d.target_type = specific[0]
+
+
+def _described_before(report: ReportText, i: int) -> FindingType | None:
+    """'Left breast 2 o'clock calcifications. Stereotactic 9G biopsy, 9 cores.': the target is the
+    finding the line before names, in the same section."""
+    if i == 0 or report.sentences[i - 1].heading != report.sentences[i].heading:
+        return None
+    findings = report.findings_in(i - 1)
+    return FindingType(findings[0].label) if findings else None
+
+
 def _same_procedure(a: _Draft, b: _Draft) -> bool:
+    if a.node is not b.node:
+        return False
     if a.laterality and b.laterality and a.laterality is not b.laterality:
         return False
     if a.guidance and b.guidance and a.guidance is not b.guidance:
@@ -144,10 +197,11 @@ def _apply(d: _Draft, report: ReportText, i: int, text: str) -> None:
     specimen = _specimen(report, i, text)
     if specimen is not None:
         d.specimen = specimen
-    if d.target_type is None and "target" in text:
-        affirmed = report.findings_in(i)
-        if affirmed:
-            d.target_type = FindingType(affirmed[0].label)
+    if d.target_type is None and not d.node:
+        # "the target calcifications", "targeted mass"; not "the target represents the asymmetry"
+        named = [m for m in report.findings_in(i) if _TARGETED.search(text[: m.start])]
+        if named:
+            d.target_type = FindingType(named[0].label)
 
 
 def _specimen(report: ReportText, i: int, text: str) -> SpecimenRadiograph | None:

@@ -19,7 +19,8 @@ _GUIDED_ULTRASOUND = re.compile(r"(?:ultrasound|sonograph\w*|sonogram)[ -]?(?:gu
 # Which kinds a more specific kind in the same sentence makes redundant.
 _SUPPRESSES = {
     K.REPEAT_BIOPSY: {K.BIOPSY},
-    K.SURGICAL_CONSULTATION: {K.SURGICAL_EXCISION, K.BIOPSY},
+    # "surgical consultation for excisional biopsy" is both a consultation and an excision
+    K.SURGICAL_CONSULTATION: {K.BIOPSY},
     K.SURGICAL_EXCISION: {K.BIOPSY},
     K.MAGNIFICATION_VIEWS: {K.SPOT_COMPRESSION, K.ADDITIONAL_VIEWS},
     K.SPOT_COMPRESSION: {K.ADDITIONAL_VIEWS},
@@ -37,7 +38,9 @@ def is_recommendation(report: ReportText, i: int) -> bool:
     if any_match(pattern_list("terms.yaml", "recommendation_cue"), sentence.text):
         return True
     if sentence.section in ("impression", "recommendation"):
-        return not any_match(pattern_list("terms.yaml", "performed_cue"), sentence.text)
+        # "Stereotactic biopsy not feasible." states what happened, it asks for nothing
+        return not any_match(pattern_list("terms.yaml", "performed_cue"), sentence.text) \
+            and not any_match(pattern_list("statements.yaml", "not_feasible"), sentence.text)
     return False
 
 
@@ -73,6 +76,8 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
             side = report.side_near(i, m.start())
             if kind in _BILATERAL_BY_DEFAULT and not _explicit_side(text):
                 side = Laterality.BOTH
+            if kind is K.OUTSIDE_PRIORS:
+                side = None  # earlier studies of the patient, not of one breast
             target = _nearest_finding(findings, m.start()) or (default_target if kind is K.BIOPSY else None)
             clock = nearest(clock_hits(text), (m.start(), m.end()))
             rec = Recommendation(

@@ -354,3 +354,40 @@ def test_three_safety_sentences() -> None:
     (c,) = read_text("Findings: The biopsied mass does not correspond to the mammographic asymmetry.",
                      title="US BX RT").correspondences
     assert (c.relation, c.finding_type, c.laterality) == (Relation.DOES_NOT_CORRESPOND, FindingType.ASYMMETRY, R)
+
+
+# --- procedures and recommendations ------------------------------------------------------------
+
+def test_procedure_target_from_the_line_before_and_node_kept_apart() -> None:
+    facts = read_text(
+        "Procedure: 1. Left breast 5 o'clock irregular mass. Ultrasound-guided 14 gauge biopsy, 4 cores. Clip placed.\n"
+        "2. Left axillary lymph node: ultrasound-guided 14 gauge biopsy, 2 cores.", title="US BX LT")
+    targets = sorted((p.target_type.value if p.target_type else "") for p in facts.procedures)
+    assert targets == ["", "mass"]
+
+
+def test_procedure_target_from_the_indication() -> None:
+    facts = read_text("Indication: Left breast grouped amorphous calcifications.\n"
+                      "Procedure: The target was localized. 9 gauge vacuum-assisted biopsy, 12 cores. Clip placed.",
+                      title="STEREO BX LT")
+    (p,) = facts.procedures
+    assert p.target_type is FindingType.CALCIFICATIONS
+
+
+def test_aspiration_and_cancelled_visit_are_not_biopsies() -> None:
+    aspirated = read_text("Procedure: Under ultrasound guidance a 20 gauge needle drained the cyst. "
+                          "No biopsy was performed.", title="US ASPIRATION RT")
+    assert aspirated.procedures == ()
+    cancelled = read_text("Findings: The lesion could not be visualized on the stereotactic unit; the biopsy "
+                          "device could not be positioned. Stereotactic biopsy not feasible.",
+                          title="STEREO BX RT")
+    assert cancelled.procedures == () and len(cancelled.not_feasible) == 1
+    assert all(r.kind is not RecommendationKind.BIOPSY for r in cancelled.recommendations)
+
+
+def test_consultation_for_excision_and_outside_priors() -> None:
+    facts = read_text("Impression: Recommend referral to a breast surgeon for wire-localized excision of the right "
+                      "calcifications. Please forward outside mammograms for comparison.")
+    kinds = {(r.kind, r.laterality) for r in facts.recommendations}
+    assert (RecommendationKind.SURGICAL_CONSULTATION, R) in kinds and (RecommendationKind.SURGICAL_EXCISION, R) in kinds
+    assert (RecommendationKind.OUTSIDE_PRIORS, None) in kinds

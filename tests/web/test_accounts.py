@@ -90,3 +90,17 @@ def test_the_session_key_is_generated_once_and_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert session_secret(settings) == first and len(first) >= 48
     assert session_secret(load_settings(secret_key="given", database_url="sqlite://")) == "given"
+
+
+def test_user_add_prompts_for_the_password_twice(
+    cli_env: None, sessions: sessionmaker[Session]
+) -> None:
+    runner = CliRunner()
+    mismatch = runner.invoke(cli, ["user", "add", "olga"], input=f"{PASSWORD}\nother one!!\n" * 3)
+    assert mismatch.exit_code != 0
+    added = runner.invoke(cli, ["user", "add", "olga", "--role", "admin"],
+                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0, added.output
+    assert PASSWORD not in added.output
+    with sessions() as session:
+        assert authenticate(session, "olga", PASSWORD) is not None

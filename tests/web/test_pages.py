@@ -55,6 +55,9 @@ def test_login_needs_the_form_token(client: TestClient, seeded: Seeded) -> None:
     response = client.post("/login", data={"username": "cora", "password": PASSWORD,
                                            "csrf_token": "forged"})
     assert response.status_code == 403
+    response = client.post("/login", data={"username": "cora", "password": PASSWORD,
+                                           "csrf_token": "fälschung"})
+    assert response.status_code == 403
 
 
 def test_the_worklist_puts_the_urgent_overdue_item_first(client: TestClient,
@@ -166,7 +169,6 @@ def test_the_audit_trail_is_for_admins_and_exports_csv(
     client.post("/logout", data={"csrf_token": csrf(client, "/failed")})
     login(client, "ada")
     assert client.get("/", follow_redirects=False).headers["location"] == "/admin/audit"
-    assert client.get(f"/items/{seeded.seed_item}").status_code == 403
     page = client.get("/admin/audit", params={"action": "view-item"})
     assert page.status_code == 200 and "1 entry" in page.text
     export = client.get("/admin/audit.csv", params={"actor": "cora"})
@@ -184,3 +186,15 @@ def test_the_failed_ingest_list_shows_the_reason(client: TestClient, seeded: See
     page = client.get("/failed")
     assert "1 object the pipeline could not process" in page.text
     assert "SR content tree has no Findings container" in page.text
+
+
+def test_a_browser_session_calls_the_api_with_its_csrf_header(
+    client: TestClient, seeded: Seeded
+) -> None:
+    login(client, "cora")
+    url = f"/api/v1/items/{seeded.seed_item}/acknowledge"
+    assert client.post(url, headers={"X-CSRF-Token": "forged"}).status_code == 403
+    token = csrf(client, "/failed")
+    response = client.post(url, headers={"X-CSRF-Token": token})
+    assert response.status_code == 200 and response.json()["status"] == "acknowledged"
+    assert client.get("/api/v1/items", params={"status": "acknowledged"}).json()["total"] == 2

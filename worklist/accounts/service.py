@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from worklist.db.models import ApiToken, Role, User
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 TOKEN_PREFIX = "wl_"
+LAST_USED_GRANULARITY = timedelta(minutes=5)
 
 
 class AccountError(ValueError):
@@ -94,5 +96,8 @@ def user_for_token(session: Session, token: str) -> User | None:
     api_token, user = row
     if not user.active:
         return None
-    api_token.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded to the nearest few minutes: a write on every API call would contend for no gain.
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_GRANULARITY:
+        api_token.last_used_at = now
     return user

@@ -7,7 +7,7 @@ Typed SQLAlchemy statements with bound parameters only; filters arrive already v
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -134,7 +134,7 @@ def list_items(
 
 def count_by_kind(session: Session, filters: ItemFilter, now: datetime) -> dict[str, int]:
     """Items per kind under the same filters (the kind filter aside), largest first."""
-    without_kind = ItemFilter(**{**filters.__dict__, "kinds": ()})
+    without_kind = replace(filters, kinds=())
     statement = _filtered(select(Item.kind, func.count(Item.id)), without_kind, now).group_by(
         Item.kind
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -32,14 +33,13 @@ from worklist.web.secret import session_secret
 from worklist.web.templating import STATIC_DIR, render
 
 API_PREFIX = "/api/"
+OPENAPI_PATH = "/openapi.json"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
-
-
 RULES_MODULE = "worklist.cases.service"
 
 
@@ -63,7 +63,10 @@ def create_app(
     *,
     idle_timeout_seconds: int = auth.DEFAULT_IDLE_TIMEOUT_SECONDS,
 ) -> FastAPI:
-    app = FastAPI(title="Breast imaging concordance worklist", version="1")
+    # The schema is served behind authentication (below); the interactive docs would load
+    # their scripts from a CDN, so they are not served at all.
+    app = FastAPI(title="Breast imaging concordance worklist", version="1", openapi_url=None,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.on_case_changed = on_case_changed or rerun_rules
@@ -85,6 +88,12 @@ def create_app(
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    @app.get(OPENAPI_PATH, include_in_schema=False)
+    def openapi_schema(
+        _: Annotated[auth.Principal, Depends(auth.require(*auth.ANY_ROLE))],
+    ) -> JSONResponse:
+        return JSONResponse(_schema(app))
+
     _install_error_handlers(app)
 
     @app.middleware("http")
@@ -105,8 +114,22 @@ def create_app(
     return app
 
 
+def _schema(app: FastAPI) -> dict[str, Any]:
+    """The framework's schema, saying how to authenticate: a bearer token (``worklist token
+    create``) or the session cookie of a logged-in browser."""
+    if app.openapi_schema is None:
+        schema = app.openapi()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": auth.SESSION_COOKIE},
+        }
+        schema["security"] = [{"bearer": []}, {"session": []}]
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX)
+    return request.url.path.startswith(API_PREFIX) or request.url.path == OPENAPI_PATH
 
 
 def _install_error_handlers(app: FastAPI) -> None:

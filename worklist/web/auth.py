@@ -28,9 +28,10 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-CLINICAL_ROLES = (Role.COORDINATOR, Role.RADIOLOGIST)
-"""Roles that work with patient data. Administrators manage accounts and read the audit trail;
-least privilege keeps them out of patients' records."""
+CLINICAL_ROLES = (Role.COORDINATOR, Role.RADIOLOGIST, Role.ADMIN)
+"""Roles that may read the worklist and patients' cases. Administrators are accountable for the
+service (they audit it and chase failures), so they read too; clinical decisions (dismissing an item,
+documenting concordance) stay with radiologists."""
 ANY_ROLE = tuple(Role)
 
 
@@ -71,6 +72,13 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def tokens_match(sent: str | None, expected: str) -> bool:
+    """Constant-time comparison; bytes, because compare_digest refuses non-ASCII text."""
+    if not sent or not expected:
+        return False
+    return secrets.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
+
+
 def ensure_csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -106,7 +114,8 @@ def _principal(request: Request, session: Session) -> Principal:
         user = user_for_token(session, token)
         if user is None:
             raise NotAuthenticated()
-        session.commit()  # keeps last_used_at
+        if session.dirty:
+            session.commit()  # keeps the token's last use
         return Principal(user.username, user.id, Role(user.role), "token", address)
     user_pk = request.session.get("uid")
     if not isinstance(user_pk, int):
@@ -133,9 +142,7 @@ async def _check_csrf(request: Request, principal: Principal) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and "form" in request.headers.get("content-type", ""):
         sent = str((await request.form()).get(CSRF_FIELD) or "")
-    if not sent or not principal.csrf_token or not secrets.compare_digest(
-        sent, principal.csrf_token
-    ):
+    if not tokens_match(sent, principal.csrf_token):
         raise Forbidden("the form has expired or did not come from this site; reload and retry")
 
 
@@ -149,8 +156,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
             raise Forbidden()
         return principal
 
+    # A default, not Annotated: string annotations cannot name this closure's local.
     async def dependency(
-        request: Request, principal: Annotated[Principal, Depends(authorised)]
+        request: Request, principal: Principal = Depends(authorised)  # noqa: B008
     ) -> Principal:
         await _check_csrf(request, principal)
         return principal

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 from urllib.parse import quote, urlparse
 
@@ -22,6 +21,7 @@ from worklist.web.auth import (
     remote_addr,
     require,
     start_session,
+    tokens_match,
 )
 from worklist.web.templating import render
 
@@ -63,7 +63,7 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     expected = str(request.session.get("csrf", ""))
-    if not expected or not secrets.compare_digest(csrf_token, expected):
+    if not tokens_match(csrf_token, expected):
         return render(request, "login.html", None, status_code=403, next=_safe_next(next),
                       error="The form expired. Please try again.")
     user = authenticate(session, username, password)
