@@ -24,31 +24,42 @@ class Dispatcher(Protocol):
     def close(self) -> None: ...
 
 
+RETRY_DELAYS = (0.2, 1.0, 5.0, 30.0)
+"""Seconds before each new try of a transiently failing row; after the last, the sweeper's turn."""
+
+
 class InProcessDispatcher:
-    """Runs ``work(inbox_id)`` on a small thread pool; a row already queued is not queued twice."""
+    """Runs ``work(inbox_id)`` on a small thread pool; a row already queued is not queued twice,
+    and a transient failure is tried again after a short, growing delay."""
 
     def __init__(self, work: Callable[[int], object], workers: int = 2) -> None:
         self._work = work
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline")
         self._queued: set[int] = set()
         self._lock = threading.Lock()
+        self._closed = threading.Event()
 
-    def submit(self, inbox_id: int) -> None:
+    def submit(self, inbox_id: int, attempt: int = 0) -> None:
         with self._lock:
-            if inbox_id in self._queued:
+            if inbox_id in self._queued or self._closed.is_set():
                 return
             self._queued.add(inbox_id)
-        self._pool.submit(self._run, inbox_id)
+        self._pool.submit(self._run, inbox_id, attempt)
 
-    def _run(self, inbox_id: int) -> None:
+    def _run(self, inbox_id: int, attempt: int) -> None:
         with self._lock:
             self._queued.discard(inbox_id)
         try:
             self._work(inbox_id)
-        except Exception as error:  # left pending: the sweeper tries again later
+        except Exception as error:  # still pending: try again soon, else the sweeper will
             log.warning("inbox row %d will be retried: %s", inbox_id, type(error).__name__)
+            if attempt < len(RETRY_DELAYS) and not self._closed.is_set():
+                timer = threading.Timer(RETRY_DELAYS[attempt], self.submit, (inbox_id, attempt + 1))
+                timer.daemon = True
+                timer.start()
 
     def close(self) -> None:
+        self._closed.set()
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 

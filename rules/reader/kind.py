@@ -17,6 +17,12 @@ _PERFORMED = re.compile(
     r"|(?:biopsy|sampling) (?:was|were) performed|(?:clip|marker)[a-z ]{0,20}(?:placed|deployed)"
 )
 
+_ASKS_FOR = re.compile(
+    r"recommend|advis|suggest|should|consider|warrant|indicated|schedul|request|\bplan\b|"
+    r"will be|to be performed|is planned|rather than",
+    re.IGNORECASE,
+)
+
 
 @cache
 def _title_codes() -> dict[Code, ReportKind]:
@@ -54,7 +60,8 @@ def detect_kind(document: ReportDocument, sentences: list[Sentence], has_lesions
     if has_concordance and has_lesions and not pathologist:
         return ReportKind.RADPATH  # a concordance verdict about a named pathology result
     body = " ".join(s.text for s in sentences)
-    performed = bool(_PERFORMED.search(body))
+    # "Recommend stereotactic-guided biopsy" asks for a procedure; it does not report one.
+    performed = any(_PERFORMED.search(s.text) and not _ASKS_FOR.search(s.text) for s in sentences)
     if headings & set(by_heading["pathology"]) and has_lesions and not performed:
         return ReportKind.PATHOLOGY
     if headings & set(by_heading["procedure"]) or performed:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from typing import Any
+
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from worklist.db.base import Base, utcnow
 from worklist.db.models import (
     ConcordanceDecision, Finding, Image, Item, ItemEvent, PathologyResult, Patient, Procedure,
     Report, Study,
@@ -23,23 +28,34 @@ def lock_patient(session: Session, patient_pk: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": 7301, "key": patient_pk})
 
 
+def _insert_if_absent(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: two workers meeting a new patient (or study) at the
+    same moment both go on, instead of one failing on the unique key."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    session.execute(
+        insert(model).values(**values, created_at=now, updated_at=now).on_conflict_do_nothing()
+    )
+
+
 def get_or_create_patient(session: Session, *, patient_id: str, issuer: str) -> Patient:
-    patient = session.scalars(
-        select(Patient).where(Patient.patient_id == patient_id, Patient.issuer == issuer)
-    ).one_or_none()
+    query = select(Patient).where(Patient.patient_id == patient_id, Patient.issuer == issuer)
+    patient = session.scalars(query).one_or_none()
     if patient is None:
-        patient = Patient(patient_id=patient_id, issuer=issuer)
-        session.add(patient)
-        session.flush()
+        _insert_if_absent(session, Patient, {"patient_id": patient_id, "issuer": issuer,
+                                             "name": "", "sex": ""})
+        patient = session.scalars(query).one()
     return patient
 
 
 def get_or_create_study(session: Session, *, patient: Patient, study_uid: str) -> Study:
-    study = session.scalars(select(Study).where(Study.study_uid == study_uid)).one_or_none()
+    query = select(Study).where(Study.study_uid == study_uid)
+    study = session.scalars(query).one_or_none()
     if study is None:
-        study = Study(patient_pk=patient.id, study_uid=study_uid)
-        session.add(study)
-        session.flush()
+        _insert_if_absent(session, Study, {"patient_pk": patient.id, "study_uid": study_uid,
+                                           "accession": "", "description": "", "modalities": ""})
+        study = session.scalars(query).one()
     return study
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from worklist import health
+from worklist.cases.service import reevaluate_patient
 from worklist.items.service import CaseChangedHook
 from worklist.settings import Settings
 from worklist.web import auth
@@ -40,20 +40,16 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
-RULES_MODULE = "worklist.cases.service"
 
 
-def rerun_rules(session: Session, patient_pk: int, actor: str) -> None:
-    """The default case-changed hook: the clinical rules' re-evaluation of the patient, imported
-    when first needed; nothing while that module is not installed. A module that exists but
-    fails to import is an error, never a silent skip."""
-    try:
-        module = importlib.import_module(RULES_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name in (RULES_MODULE, RULES_MODULE.rpartition(".")[0]):
-            return
-        raise
-    module.reevaluate_patient(session, patient_pk, actor)
+def rules_hook(settings: Settings) -> CaseChangedHook:
+    """The default case-changed hook: the clinical rules re-evaluate the patient's case, with the
+    site's own intervals, inside the request's transaction."""
+
+    def rerun_rules(session: Session, patient_pk: int, actor: str) -> None:
+        reevaluate_patient(session, patient_pk, actor, site_config_path=settings.site_config)
+
+    return rerun_rules
 
 
 def create_app(
@@ -69,7 +65,7 @@ def create_app(
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.sessions = sessions
-    app.state.on_case_changed = on_case_changed or rerun_rules
+    app.state.on_case_changed = on_case_changed or rules_hook(settings)
     app.state.idle_timeout_seconds = idle_timeout_seconds
     protect_logs()
 
