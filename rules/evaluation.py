@@ -3,14 +3,46 @@ closing condition is now met) out. The service layer reconciles its stored items
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from rules.case import Case, assemble
-from rules.correlation import correlate
+from rules.case import AssembledCase, Case, assemble
+from rules.correlation import Correlations, correlate
 from rules.items import Evaluation, ItemDecision
 from rules.pathways import RULES, Context
 from rules.site import SiteConfig, default_site_config
 from rules.timeline import utc
+
+
+@dataclass(frozen=True)
+class FullEvaluation:
+    """The evaluation with what it was computed from, for a caller that also shows the case."""
+
+    evaluation: Evaluation
+    case: AssembledCase
+    correlations: Correlations
+
+
+def evaluate_in_full(case: Case, now: datetime, config: SiteConfig | None = None) -> FullEvaluation:
+    """``evaluate``, also returning the assembled case and the biopsy-finding correlations, so a
+    caller never assembles or correlates a second time (or with other thresholds)."""
+    config = config or default_site_config()
+    moment = utc(now)
+    assert moment is not None
+    thresholds = config.correlation.thresholds()
+    assembled = assemble(case, moment, thresholds)
+    correlations = correlate(assembled, thresholds)
+    ctx = Context(assembled, correlations, config, moment)
+    items: dict[str, ItemDecision] = {}
+    for rule in RULES:
+        for item in rule(ctx):
+            items.setdefault(item.key, item)
+    ordered = [items[k] for k in sorted(items)]
+    evaluation = Evaluation(
+        open=tuple(i for i in ordered if i.is_open),
+        satisfied=tuple(i for i in ordered if not i.is_open),
+    )
+    return FullEvaluation(evaluation, assembled, correlations)
 
 
 def evaluate(case: Case, now: datetime, config: SiteConfig | None = None) -> Evaluation:
@@ -19,18 +51,4 @@ def evaluate(case: Case, now: datetime, config: SiteConfig | None = None) -> Eva
     Pure and deterministic: the same facts in any order, evaluated any number of times, give the
     same items with the same keys.
     """
-    config = config or default_site_config()
-    moment = utc(now)
-    assert moment is not None
-    thresholds = config.correlation.thresholds()
-    assembled = assemble(case, moment, thresholds)
-    ctx = Context(assembled, correlate(assembled, thresholds), config, moment)
-    items: dict[str, ItemDecision] = {}
-    for rule in RULES:
-        for item in rule(ctx):
-            items.setdefault(item.key, item)
-    ordered = [items[k] for k in sorted(items)]
-    return Evaluation(
-        open=tuple(i for i in ordered if i.is_open),
-        satisfied=tuple(i for i in ordered if not i.is_open),
-    )
+    return evaluate_in_full(case, now, config).evaluation

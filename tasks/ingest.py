@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.readers.objects import ReadResult, UnreadableObject, read_object
+from rules.facts import ReportFacts
 from worklist.cases import ingest, service
 from worklist.cases.ingest import ReportReader
 from worklist.db.base import utcnow
@@ -74,11 +75,32 @@ def _count_attempt(context: IngestContext, inbox_id: int) -> Outcome | None:
     return None
 
 
-def _read(context: IngestContext, row: InboxObject) -> ReadResult:
-    return read_object(context.settings.spool_dir / Path(row.spool_path))
+@dataclass(frozen=True)
+class _Read:
+    result: ReadResult
+    facts: ReportFacts | None
+
+
+def _read(context: IngestContext, inbox_id: int) -> _Read | Outcome:
+    """Read the spooled object and its report's facts before any lock is taken: parsing and
+    language processing must not hold the row, or on SQLite the whole database."""
+    with context.sessions() as session:
+        row = session.get(InboxObject, inbox_id)
+        if row is None:
+            return Outcome.MISSING
+        if row.state != InboxState.PENDING:
+            return Outcome.ALREADY_DONE
+        path = context.settings.spool_dir / Path(row.spool_path)
+    result = ingest.localised(read_object(path), context.settings.zone)
+    document = ingest.readable_report(result)
+    return _Read(result, context.read_report(document) if document is not None else None)
 
 
 def _work(context: IngestContext, inbox_id: int) -> Outcome:
+    read = _read(context, inbox_id)
+    if isinstance(read, Outcome):
+        return read
+    result = read.result
     with context.sessions() as session, session.begin():
         row = _locked_row(session, inbox_id)
         if row is None:
@@ -87,15 +109,13 @@ def _work(context: IngestContext, inbox_id: int) -> Outcome:
             return Outcome.BUSY if exists else Outcome.MISSING
         if row.state != InboxState.PENDING:
             return Outcome.ALREADY_DONE
-        result = _read(context, row)
         now = context.now()
         if result.out_of_scope:
             row.state = InboxState.OUT_OF_SCOPE
             row.error = result.scope_reason[:500]
             row.processed_at = now
             return Outcome.OUT_OF_SCOPE
-        patient_pk = ingest.apply(session, row, result, context.read_report,
-                                  context.settings.zone)
+        patient_pk = ingest.apply(session, row, result, read.facts, context.settings.zone)
         service.reevaluate_patient(session, patient_pk, actor="pipeline", now=now,
                                    site_config_path=context.settings.site_config)
         row.state = InboxState.DONE

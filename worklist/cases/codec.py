@@ -83,3 +83,8 @@ def _first_fitting(options: list[Any], data: Any) -> Any:
 def decode(cls: type[T], data: Any) -> T:
     result: T = from_json(cls, data)
     return result
+
+
+def compact(value: Any) -> dict[str, Any]:
+    """A dataclass as JSON without its empty (None) fields: how locations are stored."""
+    return {k: v for k, v in to_json(value).items() if v is not None}

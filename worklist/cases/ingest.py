@@ -1,7 +1,8 @@
 """Apply one read object to the system of record: patient, study, image header or report facts.
 
-The reading itself (DICOM to records, text to facts) happens before, outside any transaction lock;
-this module only writes, inside the caller's transaction, and never commits.
+The reading itself (DICOM to records, text to facts) happens before, outside any transaction lock
+(``localised`` and ``readable_report`` prepare it); ``apply`` only writes, inside the caller's
+transaction, and never commits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from worklist.cases.codec import to_json
 from worklist.db.models import Image, InboxObject, Patient, Report, Study
 
 ReportReader = Callable[[ReportDocument], ReportFacts]
+
+
+def readable_report(result: ReadResult) -> ReportDocument | None:
+    """The document to read facts from, when the object is a machine-readable report in scope."""
+    if result.in_scope and result.machine_readable and result.report is not None:
+        return result.report
+    return None
 
 
 def _fill_patient(patient: Patient, result: ReadResult) -> None:
@@ -66,7 +74,7 @@ def _store_image(session: Session, inbox: InboxObject, patient: Patient, study: 
 
 
 def _store_report(session: Session, inbox: InboxObject, patient: Patient, study: Study,
-                  result: ReadResult, read_report: ReportReader) -> None:
+                  result: ReadResult, facts: ReportFacts | None) -> None:
     uid = result.sop_instance_uid
     report = repository.report_by_uid(session, uid)
     if report is None:
@@ -75,10 +83,9 @@ def _store_report(session: Session, inbox: InboxObject, patient: Patient, study:
     report.inbox_pk = inbox.id
     report.patient_pk = patient.id
     report.study_pk = study.id
-    report.machine_readable = result.machine_readable and result.report is not None
+    report.machine_readable = facts is not None
     report.title = (result.document_title or result.study.description)[:200]
-    if result.report is not None and report.machine_readable:
-        facts = read_report(result.report)
+    if facts is not None and result.report is not None:
         report.kind = facts.kind.value
         report.observed_at = result.report.observed_at
         report.predecessor_uids = list(result.report.predecessor_uids)
@@ -105,13 +112,10 @@ def localised(result: ReadResult, zone: tzinfo) -> ReadResult:
     return replace(result, study=study, report=report, image=image)
 
 
-def apply(session: Session, inbox: InboxObject, result: ReadResult,
-          read_report: ReportReader, zone: tzinfo = UTC) -> int:
-    """Write what ``result`` says and return the patient's primary key.
-
-    The patient's evaluation lock is taken here, before anything of the patient's is written.
-    """
-    result = localised(result, zone)
+def apply(session: Session, inbox: InboxObject, result: ReadResult, facts: ReportFacts | None,
+          zone: tzinfo = UTC) -> int:
+    """Write what ``result`` (already ``localised``) and the report's ``facts`` say, and return the
+    patient's primary key. The patient's evaluation lock is taken before anything is written."""
     patient = repository.get_or_create_patient(
         session, patient_id=result.patient.patient_id, issuer=result.patient.issuer
     )
@@ -122,6 +126,6 @@ def apply(session: Session, inbox: InboxObject, result: ReadResult,
     if result.kind is ObjectKind.IMAGE and result.image is not None:
         _store_image(session, inbox, patient, study, result)
     elif result.kind in (ObjectKind.REPORT, ObjectKind.DOCUMENT):
-        _store_report(session, inbox, patient, study, result, read_report)
+        _store_report(session, inbox, patient, study, result, facts)
     inbox.patient_pk = patient.id
     return patient.id

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from rules.facts import Evidence
 from rules.items import Evaluation, ItemDecision
-from worklist.cases.codec import to_json
+from worklist.cases.codec import compact
 from worklist.db.models import Item, ItemEvent, ItemStatus
 
 SYSTEM_ACTORS = frozenset({"pipeline", "scheduler"})
@@ -53,7 +53,7 @@ def _values(decision: ItemDecision) -> dict[str, Any]:
         "laterality": decision.laterality.value if decision.laterality else None,
         "finding_key": decision.finding_key,
         "finding_type": decision.finding_type.value if decision.finding_type else None,
-        "location": {k: v for k, v in to_json(decision.location).items() if v is not None},
+        "location": compact(decision.location),
         "next_step": decision.next_step,
         "closes_when": decision.closes_when,
         "evidence": _evidence(decision.evidence),

@@ -17,16 +17,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rules.anatomy import Laterality
-from rules.case import AssembledCase, Case, assemble
-from rules.correlation import Correlation, correlate
+from rules.case import AssembledCase, Case
+from rules.case import Finding as CaseFinding
+from rules.correlation import Correlation, Correlations
 from rules.decisions import ConcordanceDecision, Decision, Documented, DocumentedAction
 from rules.documents import ImageRecord, Modality, View, ViewModifier
-from rules.evaluation import evaluate
+from rules.evaluation import evaluate_in_full
 from rules.facts import ConcordanceVerdict, ReportFacts
 from rules.items import ItemKind
 from rules.site import SiteConfig, load_site_config
 from worklist.cases import repository
-from worklist.cases.codec import decode, to_json
+from worklist.cases.codec import compact, decode
 from worklist.cases.reconcile import ReconcileSummary, reconcile
 from worklist.db.base import utcnow
 from worklist.db.models import Finding, Image, PathologyResult, Procedure, Report
@@ -119,8 +120,7 @@ def _decisions(session: Session, patient_pk: int) -> tuple[Decision, ...]:
     return tuple(decisions)
 
 
-def load_case(session: Session, patient_pk: int) -> Case:
-    reports = repository.reports_of(session, patient_pk)
+def load_case(session: Session, patient_pk: int, reports: Sequence[Report]) -> Case:
     studies = {s.id: s.study_uid for s in repository.studies_of(session, patient_pk)}
     images = tuple(_image_record(i, studies.get(i.study_pk or -1, ""))
                    for i in repository.images_of(session, patient_pk))
@@ -137,7 +137,8 @@ def _moment(case: Case, now: datetime) -> datetime:
     return max(now, newest + timedelta(seconds=1)) if newest is not None else now
 
 
-def _sync_case_rows(session: Session, patient_pk: int, assembled: AssembledCase) -> None:
+def _sync_case_rows(session: Session, patient_pk: int, assembled: AssembledCase,
+                    correlations: Correlations) -> None:
     """Mirror findings, biopsies and pathology into their tables, for the API and the pages."""
     findings = repository.findings_of(session, patient_pk)
     current = {f.key for f in assembled.findings}
@@ -149,7 +150,7 @@ def _sync_case_rows(session: Session, patient_pk: int, assembled: AssembledCase)
             findings[finding.key] = row
         row.type = finding.type.value
         row.laterality = finding.laterality.value if finding.laterality else None
-        row.location = {k: v for k, v in to_json(finding.location).items() if v is not None}
+        row.location = compact(finding.location)
         row.first_seen_at = finding.first_seen
         row.summary = _finding_summary(finding)
     for key, row in findings.items():
@@ -158,7 +159,7 @@ def _sync_case_rows(session: Session, patient_pk: int, assembled: AssembledCase)
     session.flush()
 
     matches = {m.biopsy_key: m.finding_key
-               for m in correlate(assembled).matches if m.verdict is Correlation.CORRESPONDS}
+               for m in correlations.matches if m.verdict is Correlation.CORRESPONDS}
     procedures = repository.procedures_of(session, patient_pk)
     for biopsy in assembled.biopsies:
         row = procedures.get(biopsy.key)
@@ -174,14 +175,14 @@ def _sync_case_rows(session: Session, patient_pk: int, assembled: AssembledCase)
         row.details = {
             "implied": biopsy.implied,
             "specimen_radiograph": biopsy.specimen_radiograph.value if biopsy.specimen_radiograph else None,
-            "target_location": {k: v for k, v in to_json(biopsy.target_location).items() if v is not None},
+            "target_location": compact(biopsy.target_location),
             "evidence": [{"source_uid": e.source_uid, "text": e.text} for e in biopsy.evidence],
             "pathology_uids": sorted({p.source_uid for p in biopsy.pathology}),
         }
     session.flush()
 
 
-def _finding_summary(finding: Any) -> dict[str, Any]:
+def _finding_summary(finding: CaseFinding) -> dict[str, Any]:
     return {
         "current": True,
         "types": sorted(t.value for t in finding.types),
@@ -192,21 +193,20 @@ def _finding_summary(finding: Any) -> dict[str, Any]:
     }
 
 
-def _sync_pathology(session: Session, patient_pk: int, reports: Sequence[Report]) -> None:
+def _sync_pathology(session: Session, patient_pk: int, facts: Sequence[ReportFacts],
+                    report_pks: dict[str, int]) -> None:
     existing = repository.pathology_of(session, patient_pk)
     procedures = repository.procedures_of(session, patient_pk)
     by_uid: dict[str, int] = {}
     for row in procedures.values():
         for uid in row.details.get("pathology_uids", []):
             by_uid.setdefault(uid, row.id)
-    for report in reports:
-        if not report.facts:
-            continue
-        facts = decode(ReportFacts, report.facts)
-        for index, specimen in enumerate(facts.pathology):
-            row = existing.get((report.id, index))
+    for report in facts:
+        report_pk = report_pks[report.source_uid]
+        for index, specimen in enumerate(report.pathology):
+            row = existing.get((report_pk, index))
             if row is None:
-                row = PathologyResult(patient_pk=patient_pk, report_pk=report.id,
+                row = PathologyResult(patient_pk=patient_pk, report_pk=report_pk,
                                       specimen_index=index)
                 session.add(row)
             row.category = specimen.category.value
@@ -214,7 +214,7 @@ def _sync_pathology(session: Session, patient_pk: int, reports: Sequence[Report]
             row.diagnosis = specimen.diagnosis or specimen.evidence.text
             row.lesions = [lesion.value for lesion in specimen.lesions]
             row.calcifications = specimen.calcifications
-            row.procedure_pk = by_uid.get(report.sop_instance_uid)
+            row.procedure_pk = by_uid.get(report.source_uid)
 
 
 def reevaluate_patient(
@@ -226,14 +226,14 @@ def reevaluate_patient(
 ) -> ReconcileSummary:
     """Rebuild the patient's case, run the rules, and reconcile the items (no commit)."""
     repository.lock_patient(session, patient_pk)
-    config = site_config(site_config_path)
-    case = load_case(session, patient_pk)
-    moment = _moment(case, now or utcnow())
-    assembled = assemble(case, moment, config.correlation.thresholds())
-    _sync_case_rows(session, patient_pk, assembled)
-    _sync_pathology(session, patient_pk, repository.reports_of(session, patient_pk))
-    evaluation = evaluate(case, moment, config)
-    summary = reconcile(session, patient_pk, repository.items_of(session, patient_pk), evaluation,
-                        now or utcnow(), actor)
+    now = now or utcnow()
+    reports = repository.reports_of(session, patient_pk)
+    case = load_case(session, patient_pk, reports)
+    full = evaluate_in_full(case, _moment(case, now), site_config(site_config_path))
+    _sync_case_rows(session, patient_pk, full.case, full.correlations)
+    _sync_pathology(session, patient_pk, full.case.reports,
+                    {r.sop_instance_uid: r.id for r in reports})
+    summary = reconcile(session, patient_pk, repository.items_of(session, patient_pk),
+                        full.evaluation, now, actor)
     session.flush()
     return summary
