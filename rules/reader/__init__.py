@@ -9,12 +9,14 @@ from __future__ import annotations
 from rules.documents import ReportDocument, Section
 from rules.facts import (
     Assessment,
+    Birads,
+    FindingMention,
     FindingType,
     Recommendation,
     ReportFacts,
     ReportKind,
 )
-from rules.reader.assessments import read_assessments, read_composition
+from rules.reader.assessments import StatedCategory, read_assessments, read_composition
 from rules.reader.coded import CodedFacts, read_coded
 from rules.reader.concordance import read_concordance, read_correspondences
 from rules.reader.context import ReportText, report_default_side, title_side
@@ -49,7 +51,7 @@ def read_report(document: ReportDocument) -> ReportFacts:
     if coded.laterality is not None and report.default_side is None:
         report = ReportText(document.uid, sentences, mentions, coded.laterality, coded.laterality)
 
-    findings = ()
+    findings: tuple[FindingMention, ...] = ()
     assessments: list[Assessment] = []
     drafts: list[_Draft] = []
     if kind is ReportKind.RADIOLOGY:
@@ -58,13 +60,13 @@ def read_report(document: ReportDocument) -> ReportFacts:
         assessments = _assessments_with_findings(report, drafts)
         findings = tuple(coded.findings) + freeze_all(drafts)
     else:
-        assessments = [a for _, _, a in read_assessments(report, one_breast_report=True)]
+        assessments = [c.assessment for c in read_assessments(report, one_breast_report=True)]
     assessments = _merge_assessments(coded.assessments, assessments)
 
     procedures = read_procedures(report, title) if kind is ReportKind.PROCEDURE else []
     default_target = procedures[0].target_type if procedures else _single_type(drafts)
-    recommendations = _merge_recommendations(coded.recommendations, read_recommendations(report, default_target))
-    correspondences = read_correspondences(report, require_finding=True) \
+    recommendations = _merge_recommendations(coded.recommendations, read_recommendations(report, default_target, findings))
+    correspondences = read_correspondences(report) \
         if kind is not ReportKind.PATHOLOGY else []
     pathology = read_pathology(report, kind is ReportKind.RADPATH) if kind in (ReportKind.PATHOLOGY, ReportKind.RADPATH) else []
     palpable = read_palpable(report, findings) if kind is ReportKind.RADIOLOGY else []
@@ -101,28 +103,49 @@ def _single_type(drafts: list[_Draft]) -> FindingType | None:
     return next(iter(types)) if len(types) == 1 else None
 
 
+# Categories that are about a finding (probably benign, suspicious, malignant, proven) rather
+# than the examination as a whole (incomplete, negative, benign).
+_FINDING_CATEGORIES = frozenset({Birads.B3, Birads.B4, Birads.B4A, Birads.B4B, Birads.B4C, Birads.B5, Birads.B6})
+
+
 def _assessments_with_findings(report: ReportText, drafts: list[_Draft]) -> list[Assessment]:
     """Tie each stated category to the finding it is about: a finding named in the same sentence,
-    or the only finding of that breast."""
+    or the only finding of that breast. An unsided BI-RADS 3 to 6 in a bilateral examination is
+    for the breast of the finding it is about ("Left 4 o'clock mass. BI-RADS 4C.")."""
     out: list[Assessment] = []
-    for i, position, assessment in read_assessments(report):
-        in_sentence = [d for d in drafts if d.sentence == i]
-        same_side = [d for d in drafts if assessment.laterality is None or d.laterality is None
+    for stated in read_assessments(report):
+        i, assessment = stated.sentence, stated.assessment
+        in_sentence = _named_in_sentence(report, stated, [d for d in drafts if i in d.sentences])
+        same_side = [d for d in drafts if not stated.side_written or d.laterality is None
                      or d.laterality.covers(assessment.laterality)]
         target = None
         before = _named_just_before(report, i, same_side)
         if in_sentence:
-            target = min(in_sentence, key=lambda d: abs(d.sentence - i))
+            target = in_sentence[0]
         elif len(same_side) == 1:
             target = same_side[0]
         elif len(before) == 1:
             target = before[0]  # "Suspicious left 3 o'clock mass. BI-RADS 4B."
-        if target is not None and target.birads is None:
+        if target is None:
+            out.append(assessment)
+            continue
+        if target.birads is None:
             target.birads = assessment.category
-        out.append(assessment if target is None else Assessment(
-            assessment.category, assessment.laterality, assessment.evidence, target.type, target.location))
-        del position
+        side = assessment.laterality
+        if not stated.side_written and assessment.category in _FINDING_CATEGORIES and target.laterality:
+            side = target.laterality
+        out.append(Assessment(assessment.category, side, assessment.evidence, target.type, target.location))
     return out
+
+
+def _named_in_sentence(report: ReportText, stated: StatedCategory, drafts: list[_Draft]) -> list[_Draft]:
+    """The findings of the category's own sentence, the one named last before it first
+    ("calcifications, BI-RADS 4C; mass, BI-RADS 4A")."""
+    before = [m for m in report.findings_in(stated.sentence) if m.end <= stated.position]
+    if before:
+        last = FindingType(before[-1].label)
+        drafts = sorted(drafts, key=lambda d: not same_family(d.type, last))
+    return drafts
 
 
 def _named_just_before(report: ReportText, i: int, drafts: list[_Draft]) -> list[_Draft]:
@@ -132,7 +155,7 @@ def _named_just_before(report: ReportText, i: int, drafts: list[_Draft]) -> list
     if report.findings_in(i):
         return []
     named = {FindingType(m.label) for m in report.findings_in(i - 1)}
-    side = report.sentence_side(i - 1)
+    side = report.written_sentence_side(i - 1)
     return [d for d in drafts if any(same_family(d.type, t) for t in named)
             and (side is None or d.laterality is None or d.laterality is side)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rules.anatomy import Laterality
 from rules.facts import Assessment, Birads, Composition
@@ -24,13 +25,22 @@ _COMPOSITION_LETTER = re.compile(
 )
 
 
-def read_assessments(report: ReportText, one_breast_report: bool = False) -> list[tuple[int, int, Assessment]]:
-    """Every stated category with the sentence index and position it was found at.
+@dataclass(frozen=True)
+class StatedCategory:
+    sentence: int
+    position: int
+    assessment: Assessment
+    side_written: bool
+    """The breast is written beside the category or in its heading, not inferred from the exam."""
+
+
+def read_assessments(report: ReportText, one_breast_report: bool = False) -> list[StatedCategory]:
+    """Every stated category with the sentence it was found in.
 
     ``one_breast_report``: the report is about one sampled site (procedure, pathology, correlation
     note), so an unsided category is for the breast the report names; an imaging examination
     without a side in its title is taken as bilateral."""
-    out: list[tuple[int, int, Assessment]] = []
+    out: list[StatedCategory] = []
     seen: set[tuple[Birads, Laterality | None]] = set()
     for i, sentence in enumerate(report.sentences):
         if sentence.section in ("history", "comparison"):
@@ -40,11 +50,11 @@ def read_assessments(report: ReportText, one_breast_report: bool = False) -> lis
             if m.group(2) and m.group(1) != "4":
                 value = m.group(1)
             category = Birads(value)
-            side = _assessment_side(report, i, m.start(), one_breast_report)
+            side, written = _assessment_side(report, i, m.start(), one_breast_report)
             if (category, side) in seen:
                 continue
             seen.add((category, side))
-            out.append((i, m.start(), Assessment(category, side, report.evidence(i))))
+            out.append(StatedCategory(i, m.start(), Assessment(category, side, report.evidence(i)), written))
     return out
 
 
@@ -60,17 +70,19 @@ def read_composition(report: ReportText) -> Composition | None:
     return None
 
 
-def _assessment_side(report: ReportText, i: int, position: int, one_breast_report: bool) -> Laterality:
+def _assessment_side(report: ReportText, i: int, position: int, one_breast_report: bool) -> tuple[Laterality, bool]:
     """A category is for the breast written beside it; unsaid, for the breast the title names,
-    else for the examination as a whole (both breasts)."""
+    else for the examination as a whole (both breasts). The flag says whether it was written."""
     hits = side_hits(report.sentences[i].text)
     before = [h for h in hits if h.end <= position]
     if before:
-        return before[-1].value  # type: ignore[return-value]
+        return before[-1].value, True  # type: ignore[return-value]
     # "BI-RADS 4 right breast"; but not "BI-RADS 0 - recall for left diagnostic imaging"
     close_after = [h for h in hits if h.start >= position and h.start - position <= _NEAR_AFTER]
     if close_after:
-        return close_after[0].value  # type: ignore[return-value]
+        return close_after[0].value, True  # type: ignore[return-value]
+    if report.heading_sides[i]:
+        return report.heading_sides[i], True  # type: ignore[return-value]
     # unsaid: the breast of the examination (the title's, else the one the report names), or both
     fallback = report.default_side if one_breast_report else None
-    return report.title_side or fallback or Laterality.BOTH
+    return report.title_side or fallback or Laterality.BOTH, False

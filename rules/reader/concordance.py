@@ -86,20 +86,49 @@ def _sampled_types(report: ReportText, i: int, subject: FindingType | None) -> F
     return None
 
 
-def read_correspondences(report: ReportText, require_finding: bool) -> list[Correspondence]:
+def _statement_matches(text: str, relation: Relation) -> list[re.Match[str]]:
+    """Every phrase of one relation in the sentence, in reading order."""
+    name = "does_not_correspond" if relation is Relation.DOES_NOT_CORRESPOND else "corresponds"
+    return sorted((m for r in pattern_list("statements.yaml", name) for m in r.finditer(text)),
+                  key=lambda m: m.start())
+
+
+def _certain_statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | None:
+    """The sentence's first statement that is neither hedged nor about a clinical complaint.
+
+    A negative statement wins over a positive one ('does not correspond to' holds 'correspond to').
+    Each clause counts on its own: in 'likely unrelated to the biopsied mass and has not been
+    sampled' the hedge covers only the first. A sentence whose negative statements are all hedged
+    states nothing ('may not correspond' is no correspondence either)."""
+    text = report.sentences[i].text
+    findings = report.findings_in(i)
+
+    def certain(match: re.Match[str]) -> bool:
+        return not (_hedged(text, match.start(), match.end(), findings)
+                    or _CLINICAL_OBJECT.match(text, match.end()))
+
+    negatives = _statement_matches(text, Relation.DOES_NOT_CORRESPOND)
+    if negatives:
+        match = next((m for m in negatives if certain(m)), None)
+        return (Relation.DOES_NOT_CORRESPOND, match) if match else None
+    for match in _statement_matches(text, Relation.CORRESPONDS):
+        if "concordant" in match.group(0) and _is_radpath(report, i):
+            continue
+        if certain(match):
+            return Relation.CORRESPONDS, match
+    return None
+
+
+def read_correspondences(report: ReportText) -> list[Correspondence]:
     out: list[Correspondence] = []
     for i, s in enumerate(report.sentences):
         text = s.text
-        negative = any_match(pattern_list("statements.yaml", "does_not_correspond"), text)
-        positive = None if negative else any_match(pattern_list("statements.yaml", "corresponds"), text)
-        match = negative or positive
-        if match is None:
+        certain = _certain_statement(report, i)
+        if certain is None:
             continue
-        if positive and "concordant" in positive.group(0) and _is_radpath(report, i):
-            continue
+        relation, match = certain
+        positive = relation is Relation.CORRESPONDS
         findings = report.findings_in(i)
-        if _hedged(text, match.start(), match.end(), findings) or _CLINICAL_OBJECT.match(text, match.end()):
-            continue
         after = [m for m in findings if m.start >= match.end()]
         before = [m for m in findings if m.end <= match.start()]
         subject = FindingType(before[0].label) if before else None
@@ -112,15 +141,17 @@ def read_correspondences(report: ReportText, require_finding: bool) -> list[Corr
         elif before:
             # "the calcifications have no sonographic correlate": the statement's subject; a
             # certain mention before a hedged associated feature ("with questionable distortion")
-            certain = [m for m in before if not m.uncertain] or before
-            other = certain[0]
+            certain_mentions = [m for m in before if not m.uncertain] or before
+            other = certain_mentions[0]
         if other is not None:
             finding_type = FindingType(other.label)
-        if require_finding and finding_type is None:
+        # A statement must name what it is about: a finding, or an imaging finding left unnamed
+        # ("corresponds to the mammographic finding"), which correlation resolves when only one
+        # finding in that breast can be meant.
+        if finding_type is None and not _generic_object(text, match):
             continue
         position = other.start if other else match.start()
         clock = nearest(clock_hits(text), (other.start, other.end)) if other else None
-        relation = Relation.DOES_NOT_CORRESPOND if negative else Relation.CORRESPONDS
         statement = Correspondence(
             relation=relation,
             laterality=report.side_near(i, position),

@@ -24,16 +24,24 @@ class ReportText:
     default_side: Laterality | None = None
     title_side: Laterality | None = None
     context_sides: list[Laterality | None] = field(default_factory=list)
+    """Per sentence, the breast its section is about so far, else the report's default side."""
+    running_sides: list[Laterality | None] = field(default_factory=list)
+    """Per sentence, the breast its section has named so far, without the report's default."""
+    heading_sides: list[Laterality | None] = field(default_factory=list)
+    """Per sentence, the breast its heading names ("Left breast:"), if any."""
 
     def __post_init__(self) -> None:
         running: Laterality | None = None
         section = None
         for s in self.sentences:
             if s.heading != section:
-                section, running = s.heading, None
+                # a "Left breast:" heading or "RIGHT:" label says which breast its sentences describe
+                section, running = s.heading, combine_sides(sides_in(s.heading.lower()))
             sides = sides_in(s.text)
             if sides:
                 running = combine_sides(sides) if len(sides) == 1 else running
+            self.heading_sides.append(combine_sides(sides_in(s.heading.lower())))
+            self.running_sides.append(running)
             self.context_sides.append(running or self.default_side)
 
     def evidence(self, i: int) -> Evidence:
@@ -48,6 +56,10 @@ class ReportText:
     def side_near(self, i: int, position: int) -> Laterality | None:
         """The breast nearest to ``position`` in sentence ``i``: a side written before it in the
         sentence wins, then one written after it, then the side the context is about."""
+        return self.written_side_near(i, position) or self.context_sides[i]
+
+    def written_side_near(self, i: int, position: int) -> Laterality | None:
+        """As :meth:`side_near`, but only a side the text writes (never the report's default)."""
         hits = side_hits(self.sentences[i].text)
         before = [h for h in hits if h.end <= position]
         if before:
@@ -55,10 +67,13 @@ class ReportText:
         after = [h for h in hits if h.start >= position]
         if after:
             return _side(after[0])
-        return self.context_sides[i]
+        return self.running_sides[i]
 
     def sentence_side(self, i: int) -> Laterality | None:
-        return combine_sides(sides_in(self.sentences[i].text)) or self.context_sides[i]
+        return self.written_sentence_side(i) or self.context_sides[i]
+
+    def written_sentence_side(self, i: int) -> Laterality | None:
+        return combine_sides(sides_in(self.sentences[i].text)) or self.running_sides[i]
 
 
 def _side(hit: Hit) -> Laterality:

@@ -66,6 +66,10 @@ class _Draft:
     evidence: Evidence
     sentence: int
     location: Location = Location()
+    side_written: bool = True
+    """False when the breast is only the report's default (a bilateral examination's "B")."""
+    sentences: set[int] = field(default_factory=set)
+    """Every sentence that mentions this finding (Findings and its restatement in Impression)."""
     size_mm: float | None = None
     extent_mm: float | None = None
     morphology: list[CalcificationMorphology] = field(default_factory=list)
@@ -142,8 +146,10 @@ def read_findings(report: ReportText) -> list[_Draft]:
             draft = _Draft(
                 type=finding_type,
                 laterality=report.side_near(i, m.start),
+                side_written=report.written_side_near(i, m.start) is not None,
                 evidence=report.evidence(i),
                 sentence=i,
+                sentences={i},
                 location=location_near(text, anchor, spans),
                 size_mm=size.value if size else None,  # type: ignore[arg-type]
                 extent_mm=extent.value if extent else None,  # type: ignore[arg-type]
@@ -267,6 +273,10 @@ def _merge(drafts: list[_Draft]) -> list[_Draft]:
              if m.laterality is d.laterality or m.laterality is None or d.laterality is None),
             None,
         )
+        if target is None and not d.side_written:
+            # "Suspicious mass. BI-RADS 4B." in a bilateral report restates the one mass described
+            sides = {m.laterality for m in candidates}
+            target = candidates[0] if len(candidates) == 1 or len(sides) == 1 and candidates else None
         if target is None and d.laterality is Laterality.BOTH:
             sides = {m.laterality for m in candidates}
             if {Laterality.LEFT, Laterality.RIGHT} <= sides:
@@ -278,6 +288,7 @@ def _merge(drafts: list[_Draft]) -> list[_Draft]:
         if target is None:
             merged.append(d)
             continue
+        target.sentences |= d.sentences
         if _SPECIFICITY.get(d.type, 0) > _SPECIFICITY.get(target.type, 0):
             target.type = d.type
         target.laterality = target.laterality or d.laterality

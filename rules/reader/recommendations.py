@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rules.anatomy import Laterality, Location
-from rules.facts import FindingType, Guidance, Recommendation, RecommendationKind
+from rules.facts import Birads, FindingMention, FindingType, Guidance, Recommendation, RecommendationKind
 from rules.lexicon import any_match, first_key, pattern_list, patterns
 from rules.reader.context import BACKGROUND_SECTIONS, ReportText
 from rules.reader.locations import clock_hits, nearest, number_word
@@ -44,7 +44,31 @@ def is_recommendation(report: ReportText, i: int) -> bool:
     return False
 
 
-def read_recommendations(report: ReportText, default_target: FindingType | None = None) -> list[Recommendation]:
+# The categories that ask for each step: biopsy for suspicious findings, a 6-month check for
+# probably benign ones; other finding-directed steps (views, ultrasound) follow any finding.
+_ASKED_BY = {
+    K.BIOPSY: frozenset({Birads.B4, Birads.B4A, Birads.B4B, Birads.B4C, Birads.B5}),
+    K.SHORT_INTERVAL_FOLLOW_UP: frozenset({Birads.B3}),
+}
+_ABOUT_THE_EXAM = _BILATERAL_BY_DEFAULT | {K.OUTSIDE_PRIORS, K.MRI}
+
+
+def _side_of_findings(kind: K, target: FindingType | None, findings: tuple[FindingMention, ...]) -> Laterality | None:
+    """The one breast a finding-directed step can be about, when the sentence names none:
+    "Ultrasound-guided biopsy recommended." after a left 4B mass and right benign calcifications."""
+    if kind in _ABOUT_THE_EXAM:
+        return None
+    candidates = [f for f in findings if f.laterality in (Laterality.LEFT, Laterality.RIGHT)
+                  and (target is None or f.type is target or f.type.is_asymmetry and target.is_asymmetry)]
+    asked = _ASKED_BY.get(kind)
+    if asked is not None:
+        candidates = [f for f in candidates if f.birads in asked]
+    sides = {f.laterality for f in candidates}
+    return sides.pop() if len(sides) == 1 else None
+
+
+def read_recommendations(report: ReportText, default_target: FindingType | None = None,
+                         findings_of_report: tuple[FindingMention, ...] = ()) -> list[Recommendation]:
     out: dict[tuple[K, Laterality | None], Recommendation] = {}
     for i, sentence in enumerate(report.sentences):
         if not is_recommendation(report, i):
@@ -52,7 +76,7 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
         text = sentence.text
         found: dict[K, re.Match[str]] = {}
         for kind, regexes in patterns("terms.yaml", "recommendation").items():
-            m = any_match(regexes, text)
+            m = _first_step(regexes, text) if K(kind) in _MODALITY_STEPS else any_match(regexes, text)
             if m:
                 found[K(kind)] = m
         for kind in list(found):
@@ -79,6 +103,8 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
             if kind is K.OUTSIDE_PRIORS:
                 side = None  # earlier studies of the patient, not of one breast
             target = _nearest_finding(findings, m.start()) or (default_target if kind is K.BIOPSY else None)
+            if side is Laterality.BOTH and report.written_side_near(i, m.start()) is None:
+                side = _side_of_findings(kind, target, findings_of_report) or side
             clock = nearest(clock_hits(text), (m.start(), m.end()))
             rec = Recommendation(
                 kind=kind,
@@ -98,6 +124,24 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
                 continue
             out[key] = rec
     return list(out.values())
+
+
+# "no sonographic correlate", "seen on MRI", "occult at ultrasound": a modality named as where a
+# finding was (not) seen describes the examination; it does not ask for one.
+_DESCRIBES_AFTER = re.compile(r"\s*(?:correlat|findings?\b|features?\b|appearance|evaluation (?:was|is|showed|demonstrat))")
+_DESCRIBES_BEFORE = re.compile(r"\b(?:on|at|by|without|no)\s+(?:the\s+|a\s+|an\s+)?(?:targeted\s+|prior\s+|current\s+|today's\s+)?$")
+
+
+_MODALITY_STEPS = frozenset({K.ULTRASOUND, K.MRI})
+
+
+def _first_step(regexes: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    """The first phrase that names a step to take, skipping a modality named as a place of seeing."""
+    for regex in regexes:
+        for m in regex.finditer(text):
+            if not (_DESCRIBES_AFTER.match(text, m.end()) or _DESCRIBES_BEFORE.search(text[: m.start()])):
+                return m
+    return None
 
 
 def _explicit_side(text: str) -> bool:

@@ -17,6 +17,7 @@ from rules.lexicon import abbreviations, load_yaml, spelling_vocabulary
 _INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z/ -]{1,40}?)\s*:\s+")
 _LINE_STARTS_NEW = re.compile(r"^\s*(?:[A-Z][A-Z/ -]{1,40}:|[-*\u2022]\s|\d{1,2}[.)]\s|[A-H][.)]\s|\(?[A-H]\)\s)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+_SIDE_LABEL = re.compile(r"(?:right|left|rt|lt|bilateral)(?: breast)?", re.I)
 _NO_SPLIT_AFTER = re.compile(r"(?:\b(?:dr|vs|approx|e\.g|i\.e|no|fig|st|mr|ms|mrs|cf|incl)\.)$", re.I)
 
 
@@ -54,13 +55,17 @@ def split_sentences(sections: tuple[Section, ...]) -> list[Sentence]:
     for section in sections:
         category = section_category(section.heading) if section.heading else "findings"
         for chunk in _chunks(section.text):
+            # "Left: new calcifications. BI-RADS 0." - a side label heads the rest of its line
+            chunk_heading = section.heading
             for raw in _split_chunk(chunk):
-                heading, sec = section.heading, category
+                heading, sec = chunk_heading, category
                 label = _INLINE_LABEL.match(raw)
                 if label:
                     inline = section_category(label.group(1))
                     if inline not in ("other", "findings"):
                         heading, sec = label.group(1), inline
+                    elif _SIDE_LABEL.fullmatch(label.group(1).strip()):
+                        heading = chunk_heading = label.group(1)
                 out.append(Sentence(len(out), heading, sec, raw, normalise(raw)))
     return out
 

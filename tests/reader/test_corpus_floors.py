@@ -13,20 +13,20 @@ from tests.corpus.score import REPORTS, load_entries, score
 
 TARGET = 0.95
 FLOOR = {  # row -> (precision floor, recall floor), over the whole corpus
-    # the rows, held at the 0.95 target (correspondence recall: 35 of 37, see README)
+    # the rows, held at the 0.95 target
     "finding": (TARGET, TARGET),
-    "correspondence": (TARGET, 0.94),
+    "correspondence": (TARGET, TARGET),
     "pathology": (TARGET, TARGET),
     # the other rows: the measured level less a small margin
     "concordance": (0.88, 0.88),
-    "assessment": (0.88, 0.88),
+    "assessment": (0.95, 0.95),
     "procedure": (0.93, 0.93),
-    "recommendation": (0.78, 0.81),
+    "recommendation": (0.82, 0.82),
     "kind": (0.97, 0.97),
     "composition": (0.95, 0.95),
     "pathology.lesions": (0.92, 0.91),
     "correspondence.finding_type": (0.92, 0.92),
-    "finding.birads": (0.97, 0.73),
+    "finding.birads": (0.97, 0.90),
     "procedure.target_type": (0.95, 0.95),
     "recommendation.guidance": (0.87, 0.87),
     "not_feasible": (0.82, 0.89),
