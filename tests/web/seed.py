@@ -1,7 +1,11 @@
-"""A small, realistic case load for the web tests, written straight to the database.
+"""A small case load for the web layer's tests (pages, API, roles, audit, logs), written straight
+to the database.
 
 The seed item is the design's first seed case: a right focal asymmetry whose ultrasound-guided
-biopsy sampled a different lesion, so the asymmetry is still unsampled.
+biopsy sampled a different lesion, so the asymmetry is still unsampled. The rows stand in for what
+the pipeline stores, without the report facts the rules read: tests of what documenting
+concordance does to items use the case pushed through the real pipeline
+(``tests.web.through_pipeline``) instead.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from worklist.accounts.passwords import hash_password
@@ -21,7 +24,6 @@ from worklist.db.models import (
     InboxObject,
     InboxState,
     Item,
-    ItemEvent,
     ItemStatus,
     PathologyResult,
     Patient,
@@ -52,6 +54,8 @@ def _password_hash() -> str:
 class Seeded:
     seed_item: int
     seed_finding: int
+    biopsied_finding: int
+    """The 4 o'clock lesion the ultrasound-guided biopsy sampled, with its pathology."""
     seed_patient_pk: int
     other_item: int
     tokens: dict[str, str]
@@ -66,14 +70,21 @@ def _report(session: Session, patient: Patient, study: Study | None, uid: str, t
     return report
 
 
+def add_users(session: Session) -> dict[str, str]:
+    """A coordinator, a radiologist and an administrator (password ``PASSWORD``); their API
+    tokens by username."""
+    tokens = {}
+    for username, role in USERS.items():
+        session.add(User(username=username, password_hash=_password_hash(), role=role))
+        session.flush()
+        tokens[username] = create_token(session, username)
+    return tokens
+
+
 def seed(sessions: sessionmaker[Session]) -> Seeded:
     now = utcnow()
     with sessions() as session:
-        tokens = {}
-        for username, role in USERS.items():
-            session.add(User(username=username, password_hash=_password_hash(), role=role))
-            session.flush()
-            tokens[username] = create_token(session, username)
+        tokens = add_users(session)
 
         patient = Patient(patient_id=SEED_PATIENT_ID, issuer="NFBC", name=SEED_NAME,
                           birth_date=date(1970, 10, 30), sex="F")
@@ -159,22 +170,5 @@ def seed(sessions: sessionmaker[Session]) -> Seeded:
                                 error="SR content tree has no Findings container"))
         session.commit()
         return Seeded(seed_item=seed_item.id, seed_finding=asymmetry.id,
-                      seed_patient_pk=patient.id, other_item=follow_up.id, tokens=tokens)
-
-
-def close_sampled_on_concordance(session: Session, patient_pk: int, actor: str) -> None:
-    """Stands in for the clinical rules in these tests: once concordance is documented for a
-    finding, its unsampled-finding item is resolved with an event."""
-    from worklist.db.models import ConcordanceDecision
-
-    decided = set(session.scalars(select(ConcordanceDecision.finding_key)
-                                  .where(ConcordanceDecision.patient_pk == patient_pk)))
-    items = session.scalars(select(Item).where(
-        Item.patient_pk == patient_pk, Item.kind == "unsampled-finding",
-        Item.status.in_([ItemStatus.OPEN.value, ItemStatus.ACKNOWLEDGED.value])))
-    for item in items:
-        if item.finding_key in decided:
-            item.status = ItemStatus.RESOLVED
-            item.closed_at = utcnow()
-            session.add(ItemEvent(item_pk=item.id, actor=actor, action="resolved",
-                                  reason="concordance documented"))
+                      biopsied_finding=lesion.id, seed_patient_pk=patient.id,
+                      other_item=follow_up.id, tokens=tokens)

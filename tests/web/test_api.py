@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.conftest import bearer
 from tests.web.seed import SEED_PATIENT_ID, SEED_SENTENCE, Seeded
+from tests.web.through_pipeline import PushedCase
 from worklist.db.models import AuditEntry, ConcordanceDecision, Item, ItemEvent, Patient
 
 # Who may call what; every other role must get 403. Admins read and work the list; clinical
@@ -195,25 +196,47 @@ def test_a_radiologist_dismisses_with_a_reason(client: TestClient, seeded: Seede
     assert body["events"][-1]["reason"] == "Duplicate of an earlier recommendation"
 
 
-def test_concordance_runs_the_case_hook_and_returns_the_items(
-    client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]
+def test_concordance_runs_the_real_rules_and_returns_the_items(
+    pushed_client: TestClient, pushed: PushedCase, sessions: sessionmaker[Session]
 ) -> None:
-    url = f"/api/v1/findings/{seeded.seed_finding}/concordance"
-    rafa = bearer(seeded, "rafa")
-    assert client.post(url, json={"verdict": "concordant"}, headers=rafa).status_code == 422
-    response = client.post(url, json={"verdict": "discordant", "note": "PASH does not explain it"},
-                           headers=rafa)
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["verdict"] == "discordant" and body["finding_id"] == seeded.seed_finding
-    seed_item = next(i for i in body["items"] if i["id"] == seeded.seed_item)
-    assert seed_item["status"] == "resolved"
-    with sessions() as session:
-        entry = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "document-concordance")).one()
-        assert entry.actor == "rafa" and entry.patient_pk == seeded.seed_patient_pk
+    """Seed 000 from the pipeline, up to its pathology: each verdict re-runs the rules; the
+    newest verdict wins, and the unsampled asymmetry stays open throughout."""
+    client, rafa = pushed_client, bearer(pushed, "rafa")
+    url = f"/api/v1/findings/{pushed.biopsied_finding}/concordance"
+
+    def post(verdict: str, finding_url: str = url) -> Any:
+        return client.post(finding_url, json={"verdict": verdict, "note": ""}, headers=rafa)
+
+    def statuses(body: dict[str, Any]) -> dict[str, str]:
+        found = {i["kind"]: i["status"] for i in body["items"]
+                 if i["kind"] in ("concordance-pending", "discordant-pathology")}
+        assert {i["id"]: i["status"] for i in body["items"]}[pushed.unsampled_item] == "open"
+        return found
+
+    assert post("concordant").status_code == 422
+    asymmetry = post("concordant-benign",
+                     f"/api/v1/findings/{pushed.asymmetry_finding}/concordance")
+    assert asymmetry.status_code == 409, "no biopsy of the asymmetry has a result"
     assert client.post("/api/v1/findings/999999/concordance", json={"verdict": "high-risk"},
                        headers=rafa).status_code == 404
+
+    first = post("discordant")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["verdict"] == "discordant" and body["finding_id"] == pushed.biopsied_finding
+    assert statuses(body) == {"concordance-pending": "resolved", "discordant-pathology": "open"}
+    # A correction: concordant after all, then discordant again. The rules closed and reopen the
+    # discordance; closing it on the concordance was not a documented excision.
+    assert statuses(post("concordant-benign").json()) == {
+        "concordance-pending": "resolved", "discordant-pathology": "resolved"}
+    assert statuses(post("discordant").json()) == {
+        "concordance-pending": "resolved", "discordant-pathology": "open"}
+
+    with sessions() as session:
+        assert session.scalar(select(func.count(ConcordanceDecision.id))) == 3
+        entries = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "document-concordance")).all()
+        assert [(e.actor, e.patient_pk) for e in entries] == [("rafa", pushed.patient_pk)] * 3
 
 
 def test_the_case_holds_findings_biopsies_pathology_and_items(

@@ -45,10 +45,10 @@ def _exercise(base: str, seeded: Seeded) -> list[httpx.Response]:
                                      json={"note": f"Called {SEED_NAME} about the biopsy"}))
         responses.append(client.post(f"/api/v1/items/{seeded.seed_item}/resolve", headers=api,
                                      json={"reason": SEED_PATIENT_ID, "extra": SEED_NAME}))
-        responses.append(client.post(f"/api/v1/findings/{seeded.seed_finding}/concordance",
+        responses.append(client.post(f"/api/v1/findings/{seeded.biopsied_finding}/concordance",
                                      headers=rafa,
                                      json={"verdict": SEED_NAME, "note": SEED_PATIENT_ID}))
-        responses.append(client.post(f"/api/v1/findings/{seeded.seed_finding}/concordance",
+        responses.append(client.post(f"/api/v1/findings/{seeded.biopsied_finding}/concordance",
                                      headers=rafa, json={"verdict": "discordant",
                                                          "note": f"{SEED_NAME} informed"}))
     return responses

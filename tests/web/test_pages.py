@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.seed import PASSWORD, PROCEDURE_SENTENCE, SEED_PATIENT_ID, SEED_SENTENCE, Seeded
-from worklist.db.models import AuditEntry, Item, ItemEvent
+from tests.web.through_pipeline import PushedCase
+from worklist.db.models import AuditEntry, ConcordanceDecision, Item
 from worklist.settings import Settings
 from worklist.web.app import create_app
 
@@ -126,19 +127,39 @@ def test_a_coordinator_cannot_dismiss_or_document_concordance(
         assert response.status_code == 403, action
 
 
-def test_a_radiologist_documents_concordance_and_the_item_closes(
-    client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]
+def test_concordance_is_documented_only_where_a_biopsy_result_is_in(
+    pushed_client: TestClient, pushed: PushedCase, sessions: sessionmaker[Session]
 ) -> None:
+    """Seed 000 from the pipeline: the form is on the biopsy's concordance-pending item, not on the
+    unsampled asymmetry (benign pathology of another lesion explains nothing about it)."""
+    client = pushed_client
     login(client, "rafa")
-    token = csrf(client, f"/items/{seeded.seed_item}")
-    response = client.post(f"/items/{seeded.seed_item}/concordance",
-                           data={"csrf_token": token, "verdict": "discordant", "note": "x"})
-    assert response.status_code == 200
-    assert "Concordance documented" in response.text
+    for item_id, offered in ((pushed.concordance_item, True), (pushed.unsampled_item, False)):
+        form = f'action="/items/{item_id}/concordance"'
+        assert (form in client.get(f"/items/{item_id}").text) is offered
+    token = csrf(client, f"/items/{pushed.unsampled_item}")
+    refused = client.post(f"/items/{pushed.unsampled_item}/concordance",
+                          data={"csrf_token": token, "verdict": "concordant-benign"})
+    assert refused.status_code == 409
+    assert "once a biopsy of this finding has a pathology result" in refused.text
+    response = client.post(f"/items/{pushed.concordance_item}/concordance",
+                           data={"csrf_token": token, "verdict": "concordant-benign",
+                                 "note": "PASH fits the 4 o'clock lesion"},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert "Concordance documented" in client.get(response.headers["location"]).text
     with sessions() as session:
-        events = session.scalars(select(ItemEvent).where(ItemEvent.item_pk == seeded.seed_item)
-                                 ).all()
-        assert [(e.action, e.actor) for e in events] == [("resolved", "rafa")]
+        decisions = session.scalars(select(ConcordanceDecision)).all()
+        assert [(d.finding_pk, d.verdict) for d in decisions] == [
+            (pushed.biopsied_finding, "concordant-benign")]
+        assert session.get(Item, pushed.concordance_item).status == "resolved"  # type: ignore
+        assert session.get(Item, pushed.unsampled_item).status == "open"  # type: ignore
+        views = session.scalars(select(AuditEntry.object_id).where(
+            AuditEntry.action == "view-item", AuditEntry.actor == "rafa")
+            .order_by(AuditEntry.id)).all()
+    # Each page shown is audited, the one re-shown with the refusal too.
+    assert views == [str(pushed.concordance_item), *[str(pushed.unsampled_item)] * 3,
+                     str(pushed.concordance_item)]
 
 
 def test_an_idle_session_expires(settings: Settings, sessions: sessionmaker[Session],

@@ -20,6 +20,10 @@ from worklist.cases.codec import compact
 from worklist.db.models import Item, ItemEvent, ItemStatus
 
 SYSTEM_ACTORS = frozenset({"pipeline", "scheduler"})
+BY_RULES = "by_rules"
+"""Marks, in an event's data, a change the rules made. When a person's action re-runs the rules
+(documenting concordance), the changes carry that person as actor but are still inference: they
+must not count as the person closing the item or documenting the action that closes it."""
 NO_LONGER_SUPPORTED = "no longer supported by the reports after re-evaluation"
 
 # Fields copied from a decision onto its item; a change to any of them is recorded as an event.
@@ -63,12 +67,18 @@ def _values(decision: ItemDecision) -> dict[str, Any]:
 
 def _event(item: Item, actor: str, action: str, at: datetime, reason: str = "",
            data: dict[str, Any] | None = None) -> None:
-    item.events.append(ItemEvent(actor=actor, action=action, at=at, reason=reason, data=data or {}))
+    item.events.append(ItemEvent(actor=actor, action=action, at=at, reason=reason,
+                                 data={**(data or {}), BY_RULES: True}))
+
+
+def by_person(event: ItemEvent) -> bool:
+    """The event records what a person did, not what the rules inferred on their behalf."""
+    return event.actor not in SYSTEM_ACTORS and not (event.data or {}).get(BY_RULES)
 
 
 def _closed_by_person(item: Item) -> bool:
     closing = [e for e in item.events if e.action in ("resolved", "dismissed")]
-    return bool(closing) and closing[-1].actor not in SYSTEM_ACTORS
+    return bool(closing) and by_person(closing[-1])
 
 
 def _open(session: Session, patient_pk: int, decision: ItemDecision, now: datetime, actor: str) -> Item:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from worklist.cases.reconcile import by_person
 from worklist.db.base import Base, utcnow
 from worklist.db.models import (
     ConcordanceDecision, Finding, Image, Item, ItemEvent, PathologyResult, Patient, Procedure,
@@ -103,7 +104,8 @@ def person_closings_of(session: Session, patient_pk: int) -> Sequence[tuple[Item
         )
         .order_by(ItemEvent.id)
     ).all()
-    return [(item, event) for item, event in rows]
+    # A rules change made during a person's request is not their documented action.
+    return [(item, event) for item, event in rows if by_person(event)]
 
 
 def findings_of(session: Session, patient_pk: int) -> dict[str, Finding]:

@@ -18,6 +18,7 @@ from worklist import audit
 from worklist.accounts.actor import Actor
 from worklist.db.base import utcnow
 from worklist.db.models import ConcordanceDecision, Finding, Item, ItemEvent, ItemStatus, Role
+from worklist.items import repository
 from worklist.items.filters import ACTIVE_STATUSES
 
 MAX_TEXT_LENGTH = 4000
@@ -121,6 +122,12 @@ def document_concordance(
     """Record a radiologist's concordance decision, then let the rules re-evaluate the case."""
     if actor.role != Role.RADIOLOGIST:
         raise ItemActionError("only a radiologist can document concordance", forbidden=True)
+    # A verdict on a finding no biopsy has sampled correlates nothing (seed 000: benign pathology
+    # of another lesion does not explain it), and the rules would apply it to that finding's
+    # future biopsy, closing its concordance-pending before anyone read the result.
+    if not repository.finding_has_pathology(session, finding):
+        raise ItemActionError("concordance can be documented only once a biopsy of this finding "
+                              "has a pathology result", conflict=True)
     note = (note or "").strip()
     if len(note) > MAX_TEXT_LENGTH:
         raise ItemActionError(f"the note is longer than {MAX_TEXT_LENGTH} characters")

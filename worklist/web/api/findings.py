@@ -36,7 +36,8 @@ def document_concordance(
         )
     except service.ItemActionError as error:
         session.rollback()
-        raise HTTPException(403 if error.forbidden else 422, str(error)) from None
+        status_code = 403 if error.forbidden else 409 if error.conflict else 422
+        raise HTTPException(status_code, str(error)) from None
     session.commit()
     case = repository.patient_case(session, finding.patient_pk)
     assert case is not None

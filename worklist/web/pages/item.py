@@ -41,28 +41,33 @@ def _row(session: Session, item_id: int) -> ItemRow:
 def _page(request: Request, principal: Principal, session: Session, row: ItemRow,
           *, error: str = "", notice: str = "", status_code: int = 200) -> Response:
     item = row.item
+    # Every render shows the patient's data, the page re-shown after a refused action too.
+    record_view(session, principal, "view-item", object_type="item", object_id=item.id,
+                patient_pks=[row.patient.id])
+    session.commit()
     case = repository.patient_case(session, item.patient_pk)
     assert case is not None
     sources = [e.get("source_uid", "") for e in [*item.evidence, *item.closing_evidence]]
+    finding = repository.finding_of_item(session, item)
+    is_radiologist = principal.role == Role.RADIOLOGIST
     return render(
         request, "item.html", principal, status_code=status_code,
         row=row, item=item, patient=row.patient, case=case,
-        finding=repository.finding_of_item(session, item),
         reports=repository.reports_by_uid(session, sources),
         overdue=repository.is_overdue(item, utcnow()),
         verdicts=list(DocumentedVerdict), error=error, notice=notice,
-        is_radiologist=principal.role == Role.RADIOLOGIST,
+        is_radiologist=is_radiologist,
+        # Offered only where a biopsy's pathology is in (the service refuses it otherwise).
+        can_document_concordance=is_radiologist and finding is not None
+        and repository.finding_has_pathology(session, finding),
     )
 
 
 @router.get("/{item_id}")
 def show(item_id: int, request: Request, principal: Clinical, session: Db,
          done: str = "") -> Response:
-    row = _row(session, item_id)
-    record_view(session, principal, "view-item", object_type="item", object_id=item_id,
-                patient_pks=[row.patient.id])
-    session.commit()
-    return _page(request, principal, session, row, notice=NOTICES.get(done, ""))
+    return _page(request, principal, session, _row(session, item_id),
+                 notice=NOTICES.get(done, ""))
 
 
 def _act(request: Request, principal: Principal, session: Session, item_id: int,
