@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote, urlparse
 
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from worklist import audit
 from worklist.accounts.service import authenticate
+from worklist.accounts.throttle import FAILED_LOGIN, LoginPolicy, locked_out
+from worklist.db.base import utcnow
 from worklist.db.models import Role
 from worklist.web.auth import (
     ANY_ROLE,
@@ -66,9 +69,19 @@ def login(
     if not tokens_match(csrf_token, expected):
         return render(request, "login.html", None, status_code=403, next=_safe_next(next),
                       error="The form expired. Please try again.")
+    settings = request.app.state.settings
+    policy = LoginPolicy(settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes))
+    if locked_out(session, policy, username, remote_addr(request), utcnow()):
+        # The password is not even checked, so guessing on gains nothing; the answer is the same
+        # whether or not the name exists.
+        audit.record(session, actor=username[:64], action="login-throttled",
+                     remote_addr=remote_addr(request))
+        session.commit()
+        return render(request, "login.html", None, status_code=429, next=_safe_next(next),
+                      error=f"Too many failed attempts. Try again in {policy.window.seconds // 60} minutes.")
     user = authenticate(session, username, password)
     if user is None:
-        audit.record(session, actor=username[:64], action="login-failed",
+        audit.record(session, actor=username[:64], action=FAILED_LOGIN,
                      remote_addr=remote_addr(request))
         session.commit()
         return render(request, "login.html", None, status_code=401, next=_safe_next(next),
