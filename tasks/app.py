@@ -13,9 +13,6 @@ from worklist.settings import Settings
 
 celery_app = Celery("worklist", set_as_current=False)
 
-SWEEP_EVERY_SECONDS = 30.0
-REMIND_EVERY_SECONDS = 60.0
-
 
 def configure(settings: Settings) -> Celery:
     """Point the app at the configured broker and install the beat schedule."""
@@ -32,10 +29,14 @@ def configure(settings: Settings) -> Celery:
         # A message whose worker vanished comes back after this long; the inbox sweeper usually
         # republishes the row sooner, and the task's own check makes the second run a no-op.
         broker_transport_options={"visibility_timeout": 900},
-        timezone="UTC",
+        # The digest's crontab hour is the site's local hour (``digest_hour``); times in messages
+        # stay UTC (enable_utc).
+        timezone=settings.timezone,
         beat_schedule={
-            "sweep-inbox": {"task": "worklist.sweep_inbox", "schedule": SWEEP_EVERY_SECONDS},
-            "remind": {"task": "worklist.remind", "schedule": REMIND_EVERY_SECONDS},
+            "sweep-inbox": {
+                "task": "worklist.sweep_inbox", "schedule": settings.sweep_every_seconds,
+            },
+            "remind": {"task": "worklist.remind", "schedule": settings.remind_every_seconds},
             "digest": {
                 "task": "worklist.digest",
                 "schedule": crontab(hour=settings.digest_hour, minute=0),

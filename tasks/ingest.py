@@ -59,11 +59,17 @@ def _locked_row(session: Session, inbox_id: int) -> InboxObject | None:
 
 
 def _count_attempt(context: IngestContext, inbox_id: int) -> Outcome | None:
-    """Record this attempt in its own transaction, so a crash loop still reaches the limit."""
+    """Record this attempt in its own transaction, so a crash loop still reaches the limit.
+
+    The row is locked before it is read (PostgreSQL; SQLite's write lock already serialises). A
+    second delivery of a row another worker is processing leaves it to that worker, as ``_work``
+    does, instead of counting, or failing, the row from a stale read and then overwriting the
+    outcome the other worker commits."""
     with context.sessions.begin() as session:
-        row = session.get(InboxObject, inbox_id)
+        row = session.get(InboxObject, inbox_id, with_for_update={"skip_locked": True})
         if row is None:
-            return Outcome.MISSING
+            exists = session.get(InboxObject, inbox_id) is not None
+            return Outcome.BUSY if exists else Outcome.MISSING
         if row.state != InboxState.PENDING:
             return Outcome.ALREADY_DONE
         row.attempts += 1

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from rules.site import load_site_config
-from tasks.app import REMIND_EVERY_SECONDS, SWEEP_EVERY_SECONDS
 from tasks.dispatch import InProcessDispatcher
 from tasks.ingest import IngestContext, process
 from tasks.sweep import stranded
@@ -55,12 +54,13 @@ class InProcessPipeline:
         def remind() -> None:
             now = utcnow()
             notifications.remind(self.context.sessions, settings, site, senders, now)
-            if now.hour >= settings.digest_hour and now.date() not in last_digest:
-                notifications.digest(self.context.sessions, settings, senders, now.date(), now)
-                last_digest.append(now.date())
+            day = notifications.digest_day(settings, now)
+            if day is not None and day not in last_digest:
+                notifications.digest(self.context.sessions, settings, senders, day, now)
+                last_digest.append(day)
 
-        self._every(SWEEP_EVERY_SECONDS, self.sweep, "sweeper")
-        self._every(REMIND_EVERY_SECONDS, remind, "reminders")
+        self._every(settings.sweep_every_seconds, self.sweep, "sweeper")
+        self._every(settings.remind_every_seconds, remind, "reminders")
 
     def _every(self, seconds: float, job: Callable[[], object], name: str) -> None:
         def loop() -> None:

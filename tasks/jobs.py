@@ -70,5 +70,6 @@ def remind() -> int:
 def digest() -> bool:
     settings = runtime.settings()
     now = utcnow()
+    # Beat runs this at the local digest hour; the digest is for the site's local day.
     return notifications.digest(runtime.sessions(), settings, configured_senders(settings),
-                                now.date(), now)
+                                now.astimezone(settings.zone).date(), now)

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str = Field(default="", description="Signs session cookies; empty = kept in data_dir.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins per user name before it is locked for a while."
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="How long failed logins count against a name or address."
+    )
 
     site_config: Path | None = Field(default=None, description="Site rules file (intervals etc.).")
     timezone: str = Field(
@@ -66,6 +72,12 @@ class Settings(BaseSettings):
         default=120, ge=1, description="Re-publish inbox rows still pending after this long."
     )
     max_attempts: int = Field(default=5, ge=1, description="Tries before an inbox row is failed.")
+    sweep_every_seconds: float = Field(
+        default=30.0, gt=0, description="How often the sweeper looks for stranded inbox rows."
+    )
+    remind_every_seconds: float = Field(
+        default=60.0, gt=0, description="How often reminders and escalations are checked."
+    )
 
     # Notifications
     smtp_host: str = ""

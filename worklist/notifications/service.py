@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,6 +58,22 @@ def _message(settings: Settings, item: Item, level: int, roles: tuple[str, ...])
     return Message(subject, body, recipients_for(settings, roles), payload)
 
 
+def _escalate(sessions: sessionmaker[Session], item_pk: int, level: int, now: datetime) -> None:
+    """Raise the item's escalation level to ``level``, whatever channels are configured (it is the
+    item's state, shown on the worklist). The conditional update lets one of several racing
+    schedulers win, so the event is recorded once; a level is never lowered."""
+    with sessions.begin() as session:
+        raised = session.execute(
+            update(Item)
+            .where(Item.id == item_pk, Item.escalation_level < level)
+            .values(escalation_level=level)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if raised:
+            session.add(ItemEvent(item_pk=item_pk, actor="scheduler", action="escalated", at=now,
+                                  reason=f"past due: level {level}", data={"level": level}))
+
+
 def _claim(sessions: sessionmaker[Session], item_pk: int, level: int, channel: str,
            now: datetime) -> int | None:
     """Insert the notification row; None when another scheduler already has it."""
@@ -66,12 +82,6 @@ def _claim(sessions: sessionmaker[Session], item_pk: int, level: int, channel: s
             with session.begin():
                 row = Notification(item_pk=item_pk, level=level, channel=channel, created_at=now)
                 session.add(row)
-                item = session.get(Item, item_pk)
-                if item is not None and level > item.escalation_level:
-                    item.escalation_level = level
-                    session.add(ItemEvent(item_pk=item_pk, actor="scheduler", action="escalated",
-                                          at=now, reason=f"past due: level {level}",
-                                          data={"level": level}))
             return row.id
         except IntegrityError:
             return None
@@ -100,6 +110,8 @@ def remind(sessions: sessionmaker[Session], settings: Settings, config: SiteConf
     for item, level in due:
         if level is None:
             continue
+        if level > item.escalation_level:
+            _escalate(sessions, item.id, level, now)
         for sender in senders:
             if (item.id, level, sender.channel) in notified:
                 continue
@@ -119,6 +131,13 @@ def _deliver(sender: Sender, message: Message) -> str | None:
     except Exception as error:  # delivery problems are recorded, never allowed to stop the sweep
         log.warning("notification by %s failed: %s", sender.channel, type(error).__name__)
         return f"{type(error).__name__}: delivery failed"
+
+
+def digest_day(settings: Settings, now: datetime) -> date | None:
+    """The site's local day whose digest is due at ``now``: ``digest_hour`` is a local hour, and
+    the digest covers the local day, not the UTC one. None before that hour."""
+    local = now.astimezone(settings.zone)
+    return local.date() if local.hour >= settings.digest_hour else None
 
 
 def digest(sessions: sessionmaker[Session], settings: Settings, senders: Sequence[Sender],
