@@ -47,8 +47,8 @@ def detect_kind(document: ReportDocument, sentences: list[Sentence], has_lesions
     pathologist = bool(headings & set(by_heading["pathology"])) and has_lesions \
         and not headings & set(by_heading["procedure"])
     for title in (document.title_text, document.study_description):
-        text = title.lower()
-        if not text:
+        text = title.lower().strip()
+        if not text or any_match(pattern_list("kinds.yaml", "generic_title"), text):
             continue
         for kind, regexes in patterns("kinds.yaml", "title").items():
             if any(r.search(text) for r in regexes):

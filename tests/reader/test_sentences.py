@@ -18,7 +18,8 @@ from rules.facts import (
     ReportKind,
     SpecimenRadiograph,
 )
-from rules.reader import read_text
+from rules.documents import ReportDocument, Section
+from rules.reader import read_report, read_text
 
 R, L, B = Laterality.RIGHT, Laterality.LEFT, Laterality.BOTH
 
@@ -326,9 +327,6 @@ def test_other_benign_entities_and_bare_benign() -> None:
 
 
 def test_correlation_note_addendum_states_the_result_and_its_kind() -> None:
-    from rules.documents import ReportDocument, Section
-    from rules.reader import read_report
-
     doc = ReportDocument(uid="a", title_text="ADDENDUM",
                          sections=(Section("Addendum", "Pathology from the left 6 o'clock stereotactic biopsy: "
                                            "flat epithelial atypia. Rad-path concordant, high-risk lesion. "
@@ -391,3 +389,40 @@ def test_consultation_for_excision_and_outside_priors() -> None:
     kinds = {(r.kind, r.laterality) for r in facts.recommendations}
     assert (RecommendationKind.SURGICAL_CONSULTATION, R) in kinds and (RecommendationKind.SURGICAL_EXCISION, R) in kinds
     assert (RecommendationKind.OUTSIDE_PRIORS, None) in kinds
+
+
+def test_a_generic_report_title_leaves_the_kind_to_the_study_description() -> None:
+    text = "Ultrasound-guided biopsy of the left 2 o'clock mass with a 14 gauge needle, 5 cores. Clip placed."
+    for title in ("Diagnostic Imaging Report", "Imaging report"):
+        document = ReportDocument("u.1", title_text=title, study_description="US BIOPSY LEFT",
+                                  sections=(Section("", text),))
+        assert read_report(document).kind is ReportKind.PROCEDURE, title
+    screening = ReportDocument("u.2", title_text="Diagnostic Imaging Report", study_description="MAMMO SCRN BIL",
+                               sections=(Section("Impression", "Negative. BI-RADS 1."),))
+    assert read_report(screening).kind is ReportKind.RADIOLOGY
+
+
+def test_a_left_breast_heading_gives_its_sentences_their_breast() -> None:
+    facts = read_text(
+        "Findings:\nRight breast: No suspicious mass or calcifications.\n"
+        "Left breast: There is a 9 mm irregular mass at 3 o'clock, 4 cm from the nipple.\n"
+        "Impression: Suspicious mass. BI-RADS 4B. Ultrasound-guided biopsy recommended.",
+        title="MAMMO DIAG BILAT",
+    )
+    assert [(f.type, f.laterality, f.birads) for f in facts.findings] == [
+        (FindingType.MASS, Laterality.LEFT, Birads.B4B)]
+    assert [(a.category, a.laterality) for a in facts.assessments] == [(Birads.B4B, Laterality.LEFT)]
+    assert [(r.kind, r.laterality) for r in facts.recommendations] == [
+        (RecommendationKind.BIOPSY, Laterality.LEFT)]
+
+
+def test_one_clause_hedged_and_the_next_certain() -> None:
+    facts = read_text(
+        "Post-procedure mammogram: The developing asymmetry in the right outer breast is likely "
+        "unrelated to the biopsied mass and has not been sampled.",
+        title="US BIOPSY RIGHT BREAST",
+    )
+    assert [(c.relation, c.laterality, c.finding_type) for c in facts.correspondences] == [
+        (Relation.DOES_NOT_CORRESPOND, Laterality.RIGHT, FindingType.DEVELOPING_ASYMMETRY)]
+    hedged_only = read_text("The clip may not correspond to the asymmetry.", title="US BIOPSY RIGHT")
+    assert hedged_only.correspondences == ()
