@@ -25,6 +25,7 @@ BY_RULES = "by_rules"
 (documenting concordance), the changes carry that person as actor but are still inference: they
 must not count as the person closing the item or documenting the action that closes it."""
 NO_LONGER_SUPPORTED = "no longer supported by the reports after re-evaluation"
+RE_KEYED = "the same step, now tied to the biopsy's own report"
 
 # Fields copied from a decision onto its item; a change to any of them is recorded as an event.
 _TRACKED = ("kind", "priority", "priority_reasons", "laterality", "finding_key", "finding_type",
@@ -109,6 +110,36 @@ def _resolve(item: Item, decision: ItemDecision, now: datetime, actor: str) -> N
            {"closing_evidence": item.closing_evidence})
 
 
+def _subject(item_or_decision: Item | ItemDecision) -> tuple[str, str | None, str | None]:
+    kind = item_or_decision.kind
+    laterality = item_or_decision.laterality
+    return (
+        kind if isinstance(kind, str) else kind.value,
+        laterality if laterality is None or isinstance(laterality, str) else laterality.value,
+        item_or_decision.finding_key,
+    )
+
+
+def _carried_over(by_key: dict[str, Item], evaluation: Evaluation) -> dict[str, ItemDecision]:
+    """Active items whose key the rules no longer produce, each paired with the one new decision
+    about the same step (kind, breast, finding) when the pairing is unambiguous.
+
+    A biopsy known first from its pathology report gets a key of its own; when the procedure
+    report arrives, the biopsy's key changes. The step asked for is the same, so the item keeps
+    its history, acknowledgement and notes instead of being dismissed and opened anew."""
+    decisions = [*evaluation.open, *evaluation.satisfied]
+    produced = {d.key for d in decisions}
+    orphans = [item for key, item in by_key.items() if key not in produced and item.status.is_active]
+    newcomers = [d for d in decisions if d.key not in by_key]
+    pairs: dict[str, ItemDecision] = {}
+    for item in orphans:
+        same = [d for d in newcomers if _subject(d) == _subject(item)]
+        rivals = [o for o in orphans if _subject(o) == _subject(item)]
+        if len(same) == 1 and len(rivals) == 1:
+            pairs[item.item_key] = same[0]
+    return pairs
+
+
 def reconcile(
     session: Session,
     patient_pk: int,
@@ -119,6 +150,12 @@ def reconcile(
 ) -> ReconcileSummary:
     summary = ReconcileSummary()
     by_key = {item.item_key: item for item in existing}
+    for old_key, decision in _carried_over(by_key, evaluation).items():
+        item = by_key.pop(old_key)
+        item.item_key = decision.key
+        by_key[decision.key] = item
+        _event(item, actor, "updated", now, RE_KEYED, {"previous_key": old_key})
+        summary.updated.append(decision.key)
     handled: set[str] = set()
 
     for decision in evaluation.open:
