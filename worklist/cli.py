@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from worklist.commands import db, demo, importer, listener, pipeline, read, serve, users, web
+from worklist.commands import db, demo, importer, listener, pipeline, read, seed, serve, users, web
 
 app = typer.Typer(
     name="worklist",
@@ -17,6 +17,7 @@ app.command("listener")(listener.listener)
 app.command("web")(web.web)
 app.command("worker")(pipeline.worker)
 app.command("beat")(pipeline.beat)
+db.app.command("seed-scale")(seed.seed_scale)
 app.add_typer(db.app, name="db")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from worklist.db.models import (
@@ -20,6 +20,7 @@ from worklist.db.models import (
     Image,
     Item,
     ItemEvent,
+    ItemStatus,
     PathologyResult,
     Patient,
     Procedure,
@@ -29,6 +30,7 @@ from worklist.db.models import (
 from worklist.items.filters import ACTIVE_STATUSES, ItemFilter, ItemSort, PageRequest
 
 FIRST_PAGE = PageRequest()
+_Query = TypeVar("_Query", bound=Select[Unpack[tuple[Any, ...]]])
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,18 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _status_in(statuses: Sequence[ItemStatus]) -> ColumnElement[bool]:
+    # Rendered as literals (enum values, never user text): PostgreSQL and SQLite can then prove
+    # the active-items partial index's predicate, in every plan of a prepared statement too.
+    values: BindParameter[Any] = bindparam(None, [s.value for s in statuses], expanding=True,
+                                           literal_execute=True)
+    return Item.status.in_(values)
+
+
 def _conditions(filters: ItemFilter, now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.statuses:
-        conditions.append(Item.status.in_([s.value for s in filters.statuses]))
+        conditions.append(_status_in(filters.statuses))
     if filters.kinds:
         conditions.append(Item.kind.in_([k.value for k in filters.kinds]))
     if filters.priorities:
@@ -84,7 +94,7 @@ def _conditions(filters: ItemFilter, now: datetime) -> list[ColumnElement[bool]]
             )
         )
     overdue = and_(
-        Item.status.in_([s.value for s in ACTIVE_STATUSES]),
+        _status_in(ACTIVE_STATUSES),
         Item.due_at.is_not(None),
         Item.due_at < now,
     )
@@ -109,8 +119,12 @@ def _ordering(sort: ItemSort) -> list[Any]:
     return [Item.priority_rank.asc(), due, Item.id.asc()]
 
 
-def _filtered(statement: Select[Any], filters: ItemFilter, now: datetime) -> Select[Any]:
-    return statement.join(Patient, Patient.id == Item.patient_pk).where(*_conditions(filters, now))
+def _filtered(statement: _Query, filters: ItemFilter, now: datetime) -> _Query:
+    # Patients are joined only to filter on them: every item has its patient (a NOT NULL
+    # foreign key), and without the join counts are index-only scans of the items' indexes.
+    if filters.patient_id is not None or filters.patient_text:
+        statement = statement.join(Patient, Patient.id == Item.patient_pk)
+    return statement.where(*_conditions(filters, now))
 
 
 def list_items(
@@ -122,11 +136,20 @@ def list_items(
     now: datetime,
 ) -> ItemPage:
     total = session.scalar(_filtered(select(func.count(Item.id)), filters, now)) or 0
-    statement = (
-        _filtered(select(Item, Patient), filters, now)
+    # The page's ids first (from the indexes alone when they cover the filters), then only
+    # those rows: sorting whole rows would read every matching item from the table.
+    page_ids = (
+        _filtered(select(Item.id), filters, now)
         .order_by(*_ordering(sort))
         .limit(page.size)
         .offset(page.offset)
+        .correlate(None)
+    )
+    statement = (
+        select(Item, Patient)
+        .join(Patient, Patient.id == Item.patient_pk)
+        .where(Item.id.in_(page_ids))
+        .order_by(*_ordering(sort))
     )
     rows = [ItemRow(item, patient) for item, patient in session.execute(statement).all()]
     return ItemPage(rows=rows, total=int(total), page=page)
@@ -152,7 +175,7 @@ class Alarms:
 
 
 def alarms(session: Session, now: datetime) -> Alarms:
-    active = Item.status.in_([s.value for s in ACTIVE_STATUSES])
+    active = _status_in(ACTIVE_STATUSES)
     urgent, overdue, total = session.execute(
         select(
             func.count(Item.id).filter(Item.priority_rank == 0),
@@ -185,6 +208,17 @@ def finding_of_item(session: Session, item: Item) -> Finding | None:
             Finding.patient_pk == item.patient_pk, Finding.finding_key == item.finding_key
         )
     ).one_or_none()
+
+
+def finding_has_pathology(session: Session, finding: Finding) -> bool:
+    """A biopsy that sampled this finding has a pathology result: only then is there a
+    radiology-pathology concordance to document for it."""
+    return session.scalar(
+        select(PathologyResult.id)
+        .join(Procedure, Procedure.id == PathologyResult.procedure_pk)
+        .where(Procedure.finding_pk == finding.id)
+        .limit(1)
+    ) is not None
 
 
 def reports_by_uid(session: Session, uids: Sequence[str]) -> dict[str, Report]:

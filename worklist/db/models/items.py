@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from worklist.db.base import Base, StrEnumType, Timestamped, utcnow
@@ -23,12 +23,25 @@ class ItemStatus(StrEnum):
         return self in (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED)
 
 
+ACTIVE_PREDICATE = "status IN ('open', 'acknowledged')"
+"""The worklist index's predicate; queries name statuses as literals so the planner proves it."""
+CLOSED_PREDICATE = "status NOT IN ('open', 'acknowledged')"
+
+
 class Item(Timestamped, Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("patient_pk", "item_key"),
-        Index("ix_items_status_priority_due_at", "status", "priority_rank", "due_at"),
         Index("ix_items_kind_status", "kind", "status"),
+        # The open worklist at scale (migration 0003): active items only, in the worklist's
+        # order, with every column its filters and counts read, for index-only scans. Closed
+        # items have their own status index, which never competes for active-item queries.
+        Index("ix_items_active_worklist", "priority_rank", "due_at", "id", "kind", "priority",
+              "laterality", "status", "patient_pk", "opened_at",
+              postgresql_where=text(ACTIVE_PREDICATE), sqlite_where=text(ACTIVE_PREDICATE)),
+        Index("ix_items_closed_status_priority_due_at", "status", "priority_rank", "due_at",
+              postgresql_where=text(CLOSED_PREDICATE), sqlite_where=text(CLOSED_PREDICATE)),
+        Index("ix_items_priority_due_id", "priority_rank", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -35,6 +35,10 @@ def items_out(session: Session, rows: list[ItemRow]) -> list[ItemOut]:
     ]
 
 
+# What a worklist is: the items someone still has to act on. Closed items stay available by asking.
+ACTIVE_STATUSES = (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED)
+
+
 @router.get("", response_model=ItemPageOut, summary="List items")
 def list_items(
     request: Request,
@@ -52,10 +56,11 @@ def list_items(
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> ItemPageOut:
-    """Items sorted by priority then due date (``sort`` changes that). Without ``status``, items
-    of every status are listed."""
+    """Items sorted by priority then due date (``sort`` changes that). Without ``status``, the
+    active items (open and acknowledged), as on the worklist page; ask for ``resolved`` and
+    ``dismissed`` explicitly to see closed ones."""
     filters = ItemFilter(
-        statuses=tuple(status or ()), kinds=tuple(kind or ()), priorities=tuple(priority or ()),
+        statuses=tuple(status or ACTIVE_STATUSES), kinds=tuple(kind or ()), priorities=tuple(priority or ()),
         laterality=laterality, patient_id=patient_id, overdue=overdue,
         due_from=due_from, due_to=due_to,
     )
