@@ -14,7 +14,7 @@ from rules.items import ItemKind, Priority
 from worklist.db.base import utcnow
 from worklist.db.models import ItemStatus, Role
 from worklist.items import repository, service
-from worklist.items.filters import MAX_PAGE_SIZE, ItemFilter, ItemSort, PageRequest
+from worklist.items.filters import ACTIVE_STATUSES, MAX_PAGE_SIZE, ItemFilter, ItemSort, PageRequest
 from worklist.items.repository import ItemRow
 from worklist.web.api.schemas import ItemDetailOut, ItemOut, ItemPageOut, NoteIn, ReasonIn
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
@@ -33,10 +33,6 @@ def items_out(session: Session, rows: list[ItemRow]) -> list[ItemOut]:
                    findings.get((row.item.patient_pk, row.item.finding_key or "")), now)
         for row in rows
     ]
-
-
-# What a worklist is: the items someone still has to act on. Closed items stay available by asking.
-ACTIVE_STATUSES = (ItemStatus.OPEN, ItemStatus.ACKNOWLEDGED)
 
 
 @router.get("", response_model=ItemPageOut, summary="List items")
