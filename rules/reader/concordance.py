@@ -30,9 +30,11 @@ def _is_radpath(report: ReportText, i: int) -> bool:
 # "may not correspond", "likely represents the correlate", "it is uncertain whether this represents".
 _HEDGE = re.compile(
     r"\b(?:may|might|could|possibl[ey]|probabl[ey]|likely|presumabl[ey]|perhaps|questionabl[ey]|"
-    r"uncertain|unclear|whether|if|to (?:assess|confirm|evaluate|determine)|suspected|favou?red)\b|\?"
+    r"uncertain|unclear|indeterminate|not certain|whether|if|to (?:assess|confirm|evaluate|determine)|"
+    r"suspected|favou?red)\b|\?"
 )
-_HEDGE_WINDOW = 30
+_HEDGE_WINDOW = 40
+_EXPLAINING = re.compile(r"explain|account")
 _FINDING_HEDGES = frozenset({"possible", "possibly", "probable", "questionable", "suspected", "likely"})
 # "corresponding to the palpable lump" is about a clinical complaint (a palpable fact).
 _CLINICAL_OBJECT = re.compile(
@@ -108,6 +110,10 @@ def _certain_statement(report: ReportText, i: int) -> tuple[Relation, re.Match[s
                     or _CLINICAL_OBJECT.match(text, match.end()))
 
     negatives = _statement_matches(text, Relation.DOES_NOT_CORRESPOND)
+    if _is_radpath(report, i):
+        # "benign stroma does not explain a BI-RADS 5 mass" judges the pathology result
+        # (discordance), it does not say the biopsy missed the finding
+        negatives = [m for m in negatives if not _EXPLAINING.search(m.group(0))]
     if negatives:
         match = next((m for m in negatives if certain(m)), None)
         return (Relation.DOES_NOT_CORRESPOND, match) if match else None

@@ -13,6 +13,8 @@ from rules.reader.locations import clock_hits
 _EXPLAINED = re.compile(
     r"(?:correspond|correlat|account|explain)\w*\s+(?:for\s+|to\s+|with\s+)?(?:the\s+)?(?:patient's\s+)?(?:palpable|lump|area of (?:clinical )?concern|clinical finding)"
     r"|(?:is|represents) the (?:palpable|lump|clinical)|(?:beneath|under|at the site of) the (?:palpable|lump|marker)"
+    # the lump as the subject: "the palpable abnormality corresponds to the cyst", "is explained by"
+    r"|(?:palpable|lump)\w*(?: \w+){0,2} (?:corresponds? to|correlates? with|is explained by|is accounted for by)"
 )
 _UNEXPLAINED = re.compile(
     r"no (?:\w+ ){0,3}(?:correlate|abnormality|finding|lesion|mass)\w*[a-z ,]{0,40}(?:palpable|lump|area of (?:clinical )?concern|clinical)"
@@ -40,7 +42,25 @@ def read_palpable(report: ReportText, findings: tuple[FindingMention, ...]) -> l
         if any(c.laterality is side and c.location == complaint.location for c in out):
             continue
         out.append(complaint)
+    if not out:
+        out += _explained_elsewhere(report)
     return out
+
+
+def _explained_elsewhere(report: ReportText) -> list[PalpableComplaint]:
+    """A follow-up report with no history that says what explains the lump ("the palpable
+    abnormality corresponds to the cyst at 10 o'clock") still answers the complaint."""
+    for i, s in enumerate(report.sentences):
+        text = s.text
+        if any_match(pattern_list("terms.yaml", "palpable"), text) and _EXPLAINED.search(text) \
+                and not _UNEXPLAINED.search(text) and not _NEGATED_COMPLAINT.search(text):
+            clock = clock_hits(text)
+            return [PalpableComplaint(
+                report.sentence_side(i), report.evidence(i),
+                Location(clock=clock[0].value) if clock else Location(),  # type: ignore[arg-type]
+                True,
+            )]
+    return []
 
 
 def _explained(report: ReportText, findings: tuple[FindingMention, ...], side) -> bool | None:  # type: ignore[no-untyped-def]
