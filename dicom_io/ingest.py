@@ -74,13 +74,23 @@ def ingest(
     limits: Limits,
     origin: Origin,
     expected: Expected | None = None,
+    take: bool = False,
+    sha256: str | None = None,
 ) -> IngestResult:
-    """Spool ``source`` (a file or the received bytes), check it, and hand it to the sink."""
+    """Spool ``source`` (a file or the received bytes), check it, and hand it to the sink.
+
+    ``take``: ``source`` is a temporary file handed over (the listener's received dataset); it is
+    moved into the spool rather than copied, and ``sha256``, when given, is its digest, taken as
+    it was written.
+    """
     size = len(source) if isinstance(source, bytes) else source.stat().st_size
     if size > limits.max_object_bytes:
         return IngestResult(Status.TOO_LARGE, f"{size} bytes is over the {limits.max_object_bytes} limit")
     try:
-        spooled = spool.receive_bytes(source) if isinstance(source, bytes) else spool.receive_file(source)
+        if isinstance(source, bytes):
+            spooled = spool.receive_bytes(source)
+        else:
+            spooled = spool.adopt(source, sha256) if take else spool.receive_file(source)
     except OSError as error:
         log.error("cannot write to the spool: %s", type(error).__name__)
         return IngestResult(Status.OUT_OF_RESOURCES, "cannot write to the spool")

@@ -6,15 +6,21 @@ bindings, so a test can call them directly and nothing lives in a global.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import socket
 import ssl
+import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
 
-from pynetdicom import AE, _config, evt
+from pynetdicom import AE, _config, dimse_messages, evt
+from pynetdicom.association import Association
 from pynetdicom.events import Event
-from pynetdicom.transport import ThreadedAssociationServer
+from pynetdicom.transport import AssociationSocket, RequestHandler, ThreadedAssociationServer
 
 from dicom_io import sop_classes
 from dicom_io.ingest import Expected, Status, ingest
@@ -26,6 +32,35 @@ log = logging.getLogger(__name__)
 # Received datasets go straight to a temporary file as their fragments arrive, so a 1 GB object
 # never sits in memory. pynetdicom reads this flag process-wide.
 _config.STORE_RECV_CHUNKED_DATASET = True
+# pynetdicom's standard handlers format a log record for every PDU and DIMSE message (UIDs
+# included) only for the logger to drop it: the commands keep pynetdicom at WARNING.
+_config.LOG_HANDLER_LEVEL = "none"
+
+
+class _HashingFile:
+    """The temporary file pynetdicom writes a received dataset to, hashing every byte written:
+    the digest is ready when the handler runs, with no second read of a 200 MB object."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Not a context manager: pynetdicom closes it once the handler has returned.
+        self._file = tempfile.NamedTemporaryFile(*args, **kwargs)
+        self.name = self._file.name
+        self.file = self._file.file
+        self.sha256 = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)  # releases the GIL on large chunks
+        return self._file.write(data)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+# pynetdicom opens that file through this module global (pynetdicom 3.0: .write, .file.flush,
+# .name, .close are all it uses). If a later version stops using it, handle_store finds no
+# digest and the spool hashes the file itself; tests/dicom/test_spool.py checks the digest
+# taken here against the file kept.
+dimse_messages.NamedTemporaryFile = _HashingFile  # type: ignore[attr-defined, assignment]
 
 
 @dataclass(frozen=True)
@@ -39,6 +74,61 @@ class ListenerConfig:
     max_pdu: int = 262_144
     tls: ssl.SSLContext | None = field(default=None, compare=False)
     network_timeout: float = 60.0
+    reuse_port: bool = False
+    """Share the port with other listener processes (SO_REUSEPORT): the kernel spreads new
+    associations across them, so several processes use several cores."""
+
+
+_FIRST_READ = 1024 * 1024
+
+
+class _BulkReadSocket(AssociationSocket):
+    """Reads a PDU with a few ``recv_into`` calls instead of pynetdicom's one ``recv`` per 4 KiB
+    (a system call and a copy each; on large objects bulk reads took about a quarter off a bare
+    pynetdicom listener's CPU). The buffer grows as data arrives, so a peer announcing a huge PDU
+    gets no huge allocation."""
+
+    def recv(self, nr_bytes: int) -> bytearray:
+        raw = cast(socket.socket, self.socket)
+        buffer = bytearray(min(nr_bytes, _FIRST_READ))
+        read = 0
+        while read < nr_bytes:
+            if read == len(buffer):
+                buffer.extend(bytes(min(nr_bytes, 2 * len(buffer)) - len(buffer)))
+            with memoryview(buffer) as view:
+                received = raw.recv_into(view[read:])
+            if not received:  # connection closed: pynetdicom checks the length it got
+                break
+            read += received
+        del buffer[read:]
+        return buffer
+
+
+class _RequestHandler(RequestHandler):
+    def _create_association(self) -> Association:
+        assoc = super()._create_association()
+        # Same object, a subclass adding no state: only reading changes.
+        assoc.dul.socket.__class__ = _BulkReadSocket
+        return assoc
+
+
+class _Server(ThreadedAssociationServer):
+    """pynetdicom's threaded server with a listen backlog for bursts of associations (with the
+    socketserver default of 5, a burst of connections waits for SYN retransmissions), reading
+    PDUs in bulk."""
+
+    request_queue_size = 128
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, request_handler=_RequestHandler, **kwargs)
+
+
+class _SharedPortServer(_Server):
+    """Bound with SO_REUSEPORT, beside the other listener processes."""
+
+    def server_bind(self) -> None:
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
 
 
 def handle_echo(event: Event) -> int:
@@ -71,12 +161,15 @@ def handle_store(event: Event, sink: InboxSink, spool: Spool, limits: Limits) ->
         transfer_syntax_uid=str(event.context.transfer_syntax),
     )
     try:
-        source = event.dataset_path
+        source: Path | bytes = event.dataset_path
     except AttributeError:
         source = event.encoded_dataset()  # chunked receipt switched off: bytes in memory
+    written = getattr(request, "_dataset_file", None)
+    sha256 = written.sha256.hexdigest() if isinstance(written, _HashingFile) else None
     try:
+        # pynetdicom deletes its file after this handler: the spool takes it over instead.
         result = ingest(source, sink=sink, spool=spool, limits=limits, origin=origin,
-                        expected=expected)
+                        expected=expected, take=True, sha256=sha256)
     except Exception as error:  # never answer Success for something we did not keep
         log.error("C-STORE failed: %s", type(error).__name__)
         return Status.OUT_OF_RESOURCES
@@ -125,13 +218,16 @@ def start(config: ListenerConfig, sink: InboxSink, spool: Spool) -> ThreadedAsso
     """Start listening in background threads; call ``shutdown()`` on the result to stop."""
     spool.ensure()
     ae = build_ae(config)
-    server = ae.start_server(
-        (config.host, config.port), block=False,
+    server = cast(ThreadedAssociationServer, ae.make_server(
+        (config.host, config.port),
         evt_handlers=event_handlers(config, sink, spool),  # type: ignore[arg-type]
         ssl_context=config.tls,
-    )
+        server_class=_SharedPortServer if config.reuse_port else _Server,
+    ))
+    ae._servers.append(server)  # as start_server does: the server's shutdown() removes it
+    threading.Thread(target=server.serve_forever, name="dicom-acceptor", daemon=True).start()
     if not config.allowed_aes:
         log.warning("no allowed AE titles configured: any calling AE may store")
     log.info("DICOM listener %s on %s:%d%s", config.ae_title, config.host, config.port,
              " (TLS)" if config.tls else "")
-    return server  # type: ignore[return-value]
+    return server

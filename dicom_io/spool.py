@@ -7,6 +7,7 @@ without a row can only come from a crash between rename and commit; it never ans
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -62,6 +63,32 @@ class Spool:
         with source.open("rb") as stream:
             return self.receive_stream(stream)
 
+    def adopt(self, source: Path, sha256: str | None = None) -> SpooledFile:
+        """Take over a file the caller no longer needs (the listener's received dataset): move it
+        to a temporary name here, hash it (unless its ``sha256`` is given) and fsync it.
+
+        On the spool's filesystem this is a rename, so the bytes are written once; elsewhere it
+        falls back to a copy (``receive_file``) and leaves ``source`` to its owner.
+        """
+        self.ensure()
+        temp = self.incoming / f"{uuid.uuid4().hex}.part"
+        try:
+            os.rename(source, temp)
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            return self.receive_file(source)
+        try:
+            with temp.open("r+b") as stream:
+                if sha256 is None:
+                    sha256 = hashlib.file_digest(stream, "sha256").hexdigest()
+                os.fsync(stream.fileno())
+                size = os.fstat(stream.fileno()).st_size
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return SpooledFile(temp_path=temp, size_bytes=size, sha256=sha256)
+
     def receive_bytes(self, data: bytes) -> SpooledFile:
         from io import BytesIO
 
@@ -77,7 +104,12 @@ class Spool:
             raise InvalidUid("not a valid SOP Instance UID")
         shard = hashlib.sha1(sop_instance_uid.encode()).hexdigest()[:2]
         folder = self.objects / shard
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            pass
+        else:  # a new folder is durable only once its parent's entry is
+            _fsync_directory(self.objects)
         name = f"{sop_instance_uid}.{spooled.sha256[:16]}.{uuid.uuid4().hex[:8]}.dcm"
         final = folder / name
         os.replace(spooled.temp_path, final)

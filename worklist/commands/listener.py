@@ -1,29 +1,35 @@
-"""``worklist listener``: the DICOM listener alone."""
+"""``worklist listener``: the DICOM listener alone, in one process or several sharing the port."""
 
 from __future__ import annotations
 
 import logging
 import signal
+import tempfile
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import typer
+from pynetdicom.transport import ThreadedAssociationServer
 from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io import listener as dicom_listener
 from dicom_io.ports import Limits
 from dicom_io.spool import Spool
 from dicom_io.tls import server_context
+from tasks.wiring import start_pipeline
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.inbox.group_commit import GroupCommitSink
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.sink import SqlInboxSink
 from worklist.settings import Settings
-from tasks.wiring import start_pipeline
 
 log = logging.getLogger("worklist.listener")
 
 
-def listener_config(settings: Settings) -> dicom_listener.ListenerConfig:
+def listener_config(settings: Settings, reuse_port: bool = False) -> dicom_listener.ListenerConfig:
     tls = None
     if settings.dicom_tls_cert is not None and settings.dicom_tls_key is not None:
         tls = server_context(settings.dicom_tls_cert, settings.dicom_tls_key, settings.dicom_tls_ca)
@@ -35,36 +41,99 @@ def listener_config(settings: Settings) -> dicom_listener.ListenerConfig:
         allowed_aes=tuple(settings.allowed_aes),
         max_pdu=settings.max_pdu,
         tls=tls,
+        reuse_port=reuse_port,
     )
 
 
+@dataclass
+class RunningListener:
+    """The association server and its committer; ``shutdown()`` stops both."""
+
+    server: ThreadedAssociationServer
+    sink: GroupCommitSink
+
+    def shutdown(self) -> None:
+        self.server.shutdown()
+        self.sink.close()
+
+
 def start_listener(
-    settings: Settings, sessions: sessionmaker[Session], on_stored: OnStored = wait_as_pending
-) -> object:
+    settings: Settings, sessions: sessionmaker[Session], on_stored: OnStored = wait_as_pending,
+    reuse_port: bool = False,
+) -> RunningListener:
     """Start the listener in background threads (``worklist serve`` runs it beside the web);
-    returns the server, whose ``shutdown()`` stops it. ``on_stored`` runs after each commit."""
+    ``shutdown()`` on the result stops it. ``on_stored`` runs after each commit. Objects arriving
+    together on several associations are committed together (``GroupCommitSink``)."""
     spool = Spool(settings.spool_dir)
-    sink = SqlInboxSink(sessions, spool, on_stored=on_stored)
-    return dicom_listener.start(listener_config(settings), sink, spool)
+    sink = GroupCommitSink(SqlInboxSink(sessions, spool, on_stored=on_stored))
+    server = dicom_listener.start(listener_config(settings, reuse_port), sink, spool)
+    return RunningListener(server, sink)
 
 
-def listener() -> None:
+def receive_into_spool(settings: Settings) -> None:
+    """pynetdicom writes each received dataset to a temporary file, which the spool then takes
+    over: on the spool's filesystem that is a rename instead of a second copy. Only for a process
+    that is nothing but a listener (this sets the process-wide temporary directory)."""
+    spool = Spool(settings.spool_dir)
+    spool.ensure()
+    tempfile.tempdir = str(spool.incoming)
+
+
+def stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def serve_listener(settings: Settings, *, reuse_port: bool = False,
+                   on_stored: OnStored | None = None,
+                   ready: Callable[[], object] | None = None) -> None:
+    """Run one listener process until SIGTERM or SIGINT: its own engine, committer and, unless
+    ``on_stored`` is given, its own pipeline hand-off. ``ready`` runs once it accepts."""
+    stop = stop_on_signals()
+    receive_into_spool(settings)
+    sessions = make_session_factory(make_engine(settings.effective_database_url))
+    pipeline = None
+    if on_stored is None:
+        pipeline = start_pipeline(settings, sessions)
+        on_stored = pipeline.on_stored
+    running = start_listener(settings, sessions, on_stored, reuse_port=reuse_port)
+    try:
+        if ready is not None:
+            ready()
+        stop.wait()
+    finally:
+        running.shutdown()
+        if pipeline is not None:
+            pipeline.stop()
+
+
+def announce(settings: Settings, processes: int = 1) -> None:
+    # Scripts and benchmarks wait for this line.
+    print(f"listening on {settings.dicom_host}:{settings.dicom_port} as {settings.ae_title}"
+          + (f" ({processes} processes)" if processes > 1 else ""), flush=True)
+
+
+def listener(
+    processes: int = typer.Option(
+        1, "--processes", min=1, max=64,
+        help="Listener processes sharing the DICOM port (SO_REUSEPORT, Linux); one per core.",
+    ),
+) -> None:
     """Run the DICOM listener (C-ECHO, C-STORE) on WORKLIST_DICOM_PORT.
 
     With a broker, stored objects become Celery tasks; without one, this process also runs the
-    pipeline in-process."""
+    pipeline in-process (with --processes, the supervising process runs it for all of them)."""
     settings = settings_or_exit()
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.effective_database_url)
-    sessions = make_session_factory(make_engine(settings.effective_database_url))
-    pipeline = start_pipeline(settings, sessions)
-    server = start_listener(settings, sessions, pipeline.on_stored)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    print(f"listening on {settings.dicom_host}:{settings.dicom_port} as {settings.ae_title}",
-          flush=True)
-    stop.wait()
-    server.shutdown()  # type: ignore[attr-defined]
-    pipeline.stop()
+    if processes == 1:
+        serve_listener(settings, ready=lambda: announce(settings))
+        return
+    from worklist.commands.listener_pool import run_pool
+
+    code = run_pool(settings, processes)
+    if code:
+        raise typer.Exit(code=code)
