@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cached_property
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple, TypeVar
 
 from rules.anatomy import Laterality, Location
 from rules.decisions import Decision
@@ -39,19 +39,23 @@ from rules.facts import (
     SpecimenRadiograph,
 )
 from rules.geometry import (
-    compare_locations,
     is_unplaced,
+    location_fit,
     merge_locations,
     same_family,
     sides_compatible,
     type_family,
 )
+from rules.memo import computed_once
 from rules.thresholds import DEFAULT_THRESHOLDS, CorrelationThresholds
 from rules.timeline import Stamped, digest, on_or_after, sort_time, utc
 
 _FINDING_REPORTS = frozenset({ReportKind.RADIOLOGY, ReportKind.OTHER})
 _FINAL_BENIGN = frozenset({Birads.B1, Birads.B2, Birads.B3})
 _SUSPICIOUS = frozenset(b for b in Birads if b.suspicious)  # BI-RADS 4, 4A-4C, 5
+_NOWHERE = Location()
+_RANKING = itemgetter(0, 1, 2)  # (support, time, key) of a candidate biopsy: never the draft itself
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,7 @@ class Case:
     decisions: tuple[Decision, ...] = ()
 
 
-@dataclass(frozen=True)
-class SuspicionEvent:
+class SuspicionEvent(NamedTuple):
     """A report's verdict on whether a finding needs tissue: ``flagged`` (biopsy recommended or
     BI-RADS 4/5) or cleared (a later final assessment of 1-3 without a biopsy recommendation)."""
 
@@ -74,9 +77,8 @@ class SuspicionEvent:
     birads: Birads | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One lesion across reports."""
+class Finding(NamedTuple):
+    """One lesion across reports (immutable; a named tuple, cheap to build)."""
 
     key: str
     laterality: Laterality | None
@@ -100,7 +102,11 @@ class Finding:
         return self.assessments[-1].value.category if self.assessments else None
 
     def ever(self, attribute: str) -> bool:
-        return any(getattr(m.value, attribute) for m in self.mentions)
+        """Some report said so of this finding (``attribute`` is a FindingMention flag)."""
+        for m in self.mentions:
+            if getattr(m.value, attribute):
+                return True
+        return False
 
     @property
     def developing(self) -> bool:
@@ -110,12 +116,11 @@ class Finding:
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple(m.value.evidence for m in self.mentions)
+        return tuple([m.value.evidence for m in self.mentions])
 
 
-@dataclass(frozen=True)
-class Biopsy:
-    """One sampling procedure, with what later documents say about it."""
+class Biopsy(NamedTuple):
+    """One sampling procedure, with what later documents say about it (immutable)."""
 
     key: str
     laterality: Laterality | None
@@ -158,11 +163,11 @@ class AssembledCase:
     def report(self, uid: str) -> ReportFacts | None:
         return self._reports_by_uid.get(uid)
 
-    @cached_property
+    @computed_once
     def _findings_by_key(self) -> dict[str, Finding]:
         return {f.key: f for f in self.findings}
 
-    @cached_property
+    @computed_once
     def _reports_by_uid(self) -> dict[str, ReportFacts]:
         return {r.source_uid: r for r in self.reports}
 
@@ -170,7 +175,7 @@ class AssembledCase:
 # --- drafts: mutable while assembling, frozen at the end ------------------------------------------
 
 
-@dataclass(eq=False)  # identity semantics: two drafts are never 'equal'
+@dataclass(eq=False, slots=True)  # identity semantics: two drafts are never 'equal'
 class _FindingDraft:
     key: str
     order: int
@@ -192,13 +197,13 @@ class _FindingDraft:
     def freeze(self) -> Finding:
         primary = self.first_type
         if primary.is_asymmetry:
-            if FindingType.DEVELOPING_ASYMMETRY in self.types or any(
-                m.value.new_or_increasing for m in self.mentions
-            ):
+            if FindingType.DEVELOPING_ASYMMETRY in self.types or self._ever_new_or_increasing():
                 primary = FindingType.DEVELOPING_ASYMMETRY
             elif FindingType.FOCAL_ASYMMETRY in self.types:
                 primary = FindingType.FOCAL_ASYMMETRY
-        order = sorted(self.suspicion, key=lambda e: (sort_time(e[1].at), e[0]))
+        order = self.suspicion
+        if len(order) > 1:
+            order = sorted(order, key=_event_order)
         return Finding(
             key=self.key,
             laterality=self.laterality,
@@ -206,14 +211,20 @@ class _FindingDraft:
             types=frozenset(self.types),
             location=self.location,
             first_seen=self.first_seen,
-            mentions=tuple(sorted(self.mentions, key=_stamp_order)),
-            assessments=tuple(sorted(self.assessments, key=_stamp_order)),
-            recommendations=tuple(sorted(self.recommendations, key=_stamp_order)),
-            suspicion=tuple(e for _, e in order),
+            mentions=_by_time(self.mentions),
+            assessments=_by_time(self.assessments),
+            recommendations=_by_time(self.recommendations),
+            suspicion=tuple([e for _, e in order]),
         )
 
+    def _ever_new_or_increasing(self) -> bool:
+        for m in self.mentions:
+            if m.value.new_or_increasing:
+                return True
+        return False
 
-@dataclass(eq=False)
+
+@dataclass(eq=False, slots=True)
 class _BiopsyDraft:
     key: str
     laterality: Laterality | None
@@ -242,10 +253,10 @@ class _BiopsyDraft:
             report_uids=frozenset(self.report_uids),
             evidence=tuple(self.evidence),
             specimen_radiograph=self.specimen_radiograph,
-            pathology=tuple(sorted(self.pathology, key=_stamp_order)),
-            correspondences=tuple(sorted(self.correspondences, key=_stamp_order)),
-            concordance=tuple(sorted(self.concordance, key=_stamp_order)),
-            recommendations=tuple(sorted(self.recommendations, key=_stamp_order)),
+            pathology=_by_time(self.pathology),
+            correspondences=_by_time(self.correspondences),
+            concordance=_by_time(self.concordance),
+            recommendations=_by_time(self.recommendations),
         )
 
 
@@ -253,19 +264,48 @@ def _stamp_order(s: Stamped[Any]) -> tuple[datetime, str]:
     return (sort_time(s.at), s.source_uid)
 
 
+def _by_time(stamped: list[Stamped[T]]) -> tuple[Stamped[T], ...]:
+    """In document order (time, then document UID); a stable sort keeps one document's order."""
+    return tuple(sorted(stamped, key=_stamp_order) if len(stamped) > 1 else stamped)
+
+
+def _event_order(event: tuple[int, SuspicionEvent]) -> tuple[datetime, int]:
+    return (sort_time(event[1].at), event[0])
+
+
 def _canonical_reports(reports: tuple[ReportFacts, ...], now: datetime | None) -> list[ReportFacts]:
     by_uid: dict[str, ReportFacts] = {}
     for report in reports:
-        at = utc(report.observed_at)
+        at = report.observed_at
+        if at is not None and at.tzinfo is not UTC:
+            report = replace(report, observed_at=utc(at))
+            at = report.observed_at
         if now is not None and at is not None and at > now:
             continue  # not yet written at the moment being evaluated
-        report = replace(report, observed_at=at) if at is not report.observed_at else report
         seen = by_uid.get(report.source_uid)
         # A document received twice: keep one, chosen by content so arrival order cannot matter.
         if seen is None or repr(report) < repr(seen):
             by_uid[report.source_uid] = report
     filled = [_fill_sides(r) for r in by_uid.values()]
-    return sorted(filled, key=lambda r: (sort_time(r.observed_at), r.source_uid))
+    return sorted(filled, key=_report_order)
+
+
+def _report_order(report: ReportFacts) -> tuple[datetime, str]:
+    return (sort_time(report.observed_at), report.source_uid)
+
+
+def _sided_facts(report: ReportFacts) -> tuple[tuple[Any, ...], ...]:
+    """The parts of a report whose facts each name a breast (or leave it unsaid)."""
+    return (
+        report.findings,
+        report.assessments,
+        report.recommendations,
+        report.procedures,
+        report.correspondences,
+        report.pathology,
+        report.concordance,
+        report.palpable,
+    )
 
 
 _SIDED_PARTS = (
@@ -282,25 +322,28 @@ _SIDED_PARTS = (
 
 def _fill_sides(report: ReportFacts) -> ReportFacts:
     """A report about one breast only: facts whose side the reader could not tell are about it."""
-    sides: set[Laterality] = set()
-    missing = False
-    for part in _SIDED_PARTS:
-        for fact in getattr(report, part):
-            if fact.laterality is None:
-                missing = True
-            else:
-                sides.update(fact.laterality.sides())
-    if not missing or len(sides) != 1:
+    named: Laterality | None = None  # the one breast the sided facts name so far
+    unsided = False
+    for facts in _sided_facts(report):
+        for fact in facts:
+            side = fact.laterality
+            if side is None:
+                unsided = True
+            elif named is None:
+                named = side
+            elif side is not named:
+                return report  # both breasts are named
+    if not unsided or named is None or named is Laterality.BOTH:
         return report
-    (side,) = sides
     changes: dict[str, Any] = {
-        part: tuple(
-            replace(f, laterality=side) if f.laterality is None else f
-            for f in getattr(report, part)
-        )
-        for part in _SIDED_PARTS
+        part: tuple(replace(f, laterality=named) if f.laterality is None else f for f in facts)
+        for part, facts in zip(_SIDED_PARTS, _sided_facts(report), strict=True)
+        if None in map(_side_of, facts)
     }
     return replace(report, **changes)
+
+
+_side_of = attrgetter("laterality")
 
 
 def _canonical_images(
@@ -308,21 +351,27 @@ def _canonical_images(
 ) -> tuple[ImageRecord, ...]:
     by_uid: dict[str, ImageRecord] = {}
     for image in images:
-        at = utc(image.acquired_at)
+        at = image.acquired_at
+        if at is not None and at.tzinfo is not UTC:
+            image = replace(image, acquired_at=utc(at))
+            at = image.acquired_at
         if now is not None and at is not None and at > now:
             continue
-        image = replace(image, acquired_at=at) if at is not image.acquired_at else image
         seen = by_uid.get(image.sop_instance_uid)
         if seen is None or repr(image) < repr(seen):
             by_uid[image.sop_instance_uid] = image
-    return tuple(
-        sorted(by_uid.values(), key=lambda i: (sort_time(i.acquired_at), i.sop_instance_uid))
-    )
+    return tuple(sorted(by_uid.values(), key=_image_order))
+
+
+def _image_order(image: ImageRecord) -> tuple[datetime, str]:
+    return (sort_time(image.acquired_at), image.sop_instance_uid)
 
 
 def _canonical_decisions(
     decisions: tuple[Decision, ...], now: datetime | None
 ) -> tuple[Decision, ...]:
+    if not decisions:
+        return ()
     kept: list[Decision] = []
     for d in decisions:
         if d.decided_at.tzinfo is not UTC:
@@ -383,13 +432,9 @@ class _Assembler:
             and laterality is not draft.laterality
         ):
             return None
-        if ftype is not None and not any(same_family(ftype, t) for t in draft.types):
+        if ftype is not None and not _type_compatible(ftype, draft.types):
             return None
-        side = laterality or draft.laterality
-        agreement = compare_locations(draft.location, location, side, self.th)
-        if agreement.contradicts:
-            return None
-        return agreement.support
+        return location_fit(draft.location, location, laterality or draft.laterality, self.th)
 
     def best_finding(
         self,
@@ -398,17 +443,19 @@ class _Assembler:
         location: Location,
         prefer: list[_FindingDraft] | None = None,
     ) -> _FindingDraft | None:
-        for pool in (
-            [d for d in prefer if d.merged_into is None] if prefer else [],
-            self.live_findings(),
-        ):
-            scored = [
-                (score, -d.order, d)
-                for d in pool
-                if (score := self._match_score(d, laterality, ftype, location)) is not None
-            ]
-            if scored:
-                return max(scored, key=lambda s: (s[0], s[1]))[2]
+        """The finding the description fits best (most location support, then the oldest),
+        looking first among ``prefer`` (the findings of the same report)."""
+        for pool in (prefer or (), self.findings):
+            best: _FindingDraft | None = None
+            best_rank = (0.0, 0)
+            for d in pool:
+                if d.merged_into is not None:
+                    continue
+                score = self._match_score(d, laterality, ftype, location)
+                if score is not None and (best is None or (score, -d.order) > best_rank):
+                    best, best_rank = d, (score, -d.order)
+            if best is not None:
+                return best
         return None
 
     def _merge(self, keep: _FindingDraft, gone: _FindingDraft) -> None:
@@ -429,8 +476,7 @@ class _Assembler:
     # --- pass A: radiology reports describe findings ----------------------------------------------
 
     def radiology(self, report: ReportFacts) -> None:
-        at, uid = report.observed_at, report.source_uid
-        stamp = lambda v: Stamped(v, at, uid, report.kind)  # noqa: E731
+        at, uid, kind = report.observed_at, report.source_uid, report.kind
         mentioned: list[_FindingDraft] = []
         for mention in report.findings:
             draft = self.best_finding(
@@ -455,21 +501,17 @@ class _Assembler:
                 draft.types.add(mention.type)
                 draft.laterality = draft.laterality or mention.laterality
                 draft.location = merge_locations(draft.location, mention.location)
-            draft.mentions.append(stamp(mention))
+            draft.mentions.append(Stamped(mention, at, uid, kind))
             if mention.birads is not None:
-                draft.assessments.append(
-                    stamp(
-                        Assessment(
-                            mention.birads, mention.laterality, mention.evidence, mention.type
-                        )
-                    )
-                )
+                own = Assessment(mention.birads, mention.laterality, mention.evidence, mention.type)
+                draft.assessments.append(Stamped(own, at, uid, kind))
             if draft not in mentioned:
                 mentioned.append(draft)
-        self._tie_correlates(report, mentioned)
-        mentioned = _unique_roots(mentioned)
+        if report.correspondences or report.findings:
+            self._tie_correlates(report, mentioned)
+            mentioned = _unique_roots(mentioned)
         if report.composition is not None:
-            self.compositions.append(stamp(report.composition))
+            self.compositions.append(Stamped(report.composition, at, uid, kind))
         self._assess_and_flag(report, mentioned)
 
     def _tie_correlates(self, report: ReportFacts, mentioned: list[_FindingDraft]) -> None:
@@ -492,7 +534,7 @@ class _Assembler:
             if len(others) == 1:
                 self._merge(named.root(), others[0])
         for mention in report.findings:
-            if not (mention.type.is_asymmetry and mention.sonographic_correlate):
+            if not (mention.sonographic_correlate and mention.type.is_asymmetry):
                 continue
             asym = self.best_finding(
                 mention.laterality, mention.type, mention.location, prefer=mentioned
@@ -509,15 +551,18 @@ class _Assembler:
                 self._merge(asym.root(), masses[0])
 
     def _assess_and_flag(self, report: ReportFacts, mentioned: list[_FindingDraft]) -> None:
-        at, uid = report.observed_at, report.source_uid
-        stamp = lambda v: Stamped(v, at, uid, report.kind)  # noqa: E731
+        # Loops rather than comprehensions here: this runs for every radiology report.
+        at, uid, kind = report.observed_at, report.source_uid, report.kind
         own: dict[str, tuple[Birads, Evidence]] = {}
-        breast: dict[Laterality | None, list[Assessment]] = {}
+        """The assessment this report ties to a finding itself."""
+        breast: dict[Laterality | None, list[Stamped[Assessment]]] = {}
+        """This report's assessments of a breast, by the side they name."""
         for d in mentioned:
             for m in d.mentions:
                 if m.source_uid == uid and m.value.birads is not None:
                     own[d.key] = (m.value.birads, m.value.evidence)
         for assessment in report.assessments:
+            stamped = Stamped(assessment, at, uid, kind)
             if assessment.finding_type is not None or not is_unplaced(assessment.location):
                 assessed = self.best_finding(
                     assessment.laterality,
@@ -527,20 +572,21 @@ class _Assembler:
                 )
                 if assessed is not None:
                     root = assessed.root()
-                    root.assessments.append(stamp(assessment))
+                    root.assessments.append(stamped)
                     own[root.key] = (assessment.category, assessment.evidence)
                     if root not in mentioned:
                         mentioned.append(root)
                     continue
-            breast.setdefault(assessment.laterality, []).append(assessment)
+            breast.setdefault(assessment.laterality, []).append(stamped)
 
         targeted: dict[str, list[Evidence]] = {}
         untargeted_biopsy: list[Recommendation] = []
         for rec in report.recommendations:
-            self.recommendations.append(stamp(rec))
+            stamped = Stamped(rec, at, uid, kind)
+            self.recommendations.append(stamped)
             drafts = self._recommendation_targets(rec, mentioned)
             for d in drafts:
-                d.recommendations.append(stamp(rec))
+                d.recommendations.append(stamped)
             if rec.kind is RecommendationKind.BIOPSY:
                 if _is_targeted(rec):
                     for d in drafts:
@@ -548,62 +594,66 @@ class _Assembler:
                 else:
                     untargeted_biopsy.append(rec)
 
-        by_key = {d.key: d for d in mentioned}
+        by_key: dict[str, _FindingDraft] = {}
+        for d in mentioned:
+            by_key[d.key] = d
         for key in targeted:
             if key not in by_key:
-                found = next(f for f in self.live_findings() if f.key == key)
-                by_key[key] = found
+                by_key[key] = self._live_finding(key)
         for d in mentioned:
-            side_assessments = [
-                a
-                for side, items in breast.items()
-                if side is None or side.covers(d.laterality or side)
-                for a in items
-            ]
-            for a in side_assessments:
-                d.assessments.append(stamp(a))
-            if d.key in own or side_assessments:
-                worst = own.get(d.key, (None, None))[0] or _worst(side_assessments)
-                if worst in _SUSPICIOUS:
-                    d.ever_suspicious = True
+            side_assessments = _about_side(breast, d.laterality)
+            d.assessments += side_assessments
+            if d.key in own:
+                worst = own[d.key][0]
+            elif side_assessments:
+                worst = _worst([a.value for a in side_assessments])
+            else:
+                continue
+            if worst in _SUSPICIOUS:
+                d.ever_suspicious = True
 
-        sides = {d.laterality for d in mentioned} | {d.laterality for d in by_key.values()}
+        sides: list[Laterality | None] = []
+        for d in by_key.values():
+            if d.laterality not in sides:
+                sides.append(d.laterality)
         for side in sides:
-            on_side = [d for d in mentioned if d.laterality is side]
-            side_assessments = [
-                a
-                for s, items in breast.items()
-                if s is None or side is None or s.covers(side)
-                for a in items
-            ]
+            on_side: list[_FindingDraft] = []
+            own_suspicious: list[_FindingDraft] = []
+            for d in mentioned:
+                if d.laterality is side:
+                    on_side.append(d)
+                    if d.key in own and own[d.key][0] in _SUSPICIOUS:
+                        own_suspicious.append(d)
+            targeted_here: list[_FindingDraft] = []
+            if targeted:
+                for d in by_key.values():
+                    if d.laterality is side and d.key in targeted:
+                        targeted_here.append(d)
+            side_assessments = [a.value for a in _about_side(breast, side)]
             breast_worst = _worst(side_assessments)
-            own_suspicious = [d for d in on_side if d.key in own and own[d.key][0] in _SUSPICIOUS]
-            targeted_here = [
-                d for d in by_key.values() if d.laterality is side and d.key in targeted
-            ]
             flagged: dict[str, tuple[Evidence, ...]] = {}
             for d in targeted_here:
                 flagged[d.key] = tuple(targeted[d.key])
             for d in own_suspicious:
                 flagged.setdefault(d.key, (own[d.key][1],))
-            wants_tissue = breast_worst in _SUSPICIOUS or any(
-                r.laterality is None or side is None or r.laterality.covers(side)
-                for r in untargeted_biopsy
-            )
+            wants_tissue = breast_worst in _SUSPICIOUS or _any_about_side(untargeted_biopsy, side)
             if wants_tissue and not targeted_here and not own_suspicious:
                 # One finding in the breast: the breast's assessment is its assessment. Several and
                 # no hint which: each one may be the one, so none is left out.
-                reasons = tuple(
-                    a.evidence for a in side_assessments if a.category in _SUSPICIOUS
-                ) + tuple(r.evidence for r in untargeted_biopsy)
+                reasons: list[Evidence] = []
+                for a in side_assessments:
+                    if a.category in _SUSPICIOUS:
+                        reasons.append(a.evidence)
+                for r in untargeted_biopsy:
+                    reasons.append(r.evidence)
                 for d in on_side:
-                    flagged[d.key] = reasons
+                    flagged[d.key] = tuple(reasons)
             for d in _unique_roots(on_side + targeted_here):
                 if d.key in flagged:
-                    birads = own.get(d.key, (breast_worst,))[0]
+                    birads = own[d.key][0] if d.key in own else breast_worst
                     self._event(d, SuspicionEvent(at, True, flagged[d.key], birads))
                 else:
-                    final = own.get(d.key, (breast_worst,))[0]
+                    final = own[d.key][0] if d.key in own else breast_worst
                     if final in _FINAL_BENIGN:
                         evidence = (
                             own[d.key][1]
@@ -611,6 +661,12 @@ class _Assembler:
                             else next(a.evidence for a in side_assessments if a.category is final)
                         )
                         self._event(d, SuspicionEvent(at, False, (evidence,), final))
+
+    def _live_finding(self, key: str) -> _FindingDraft:
+        for f in self.findings:
+            if f.merged_into is None and f.key == key:
+                return f
+        raise KeyError(key)
 
     def _recommendation_targets(
         self, rec: Recommendation, mentioned: list[_FindingDraft]
@@ -630,9 +686,8 @@ class _Assembler:
 
     def procedure(self, report: ReportFacts, p: ProcedureFacts, original: bool) -> None:
         uid = report.source_uid
-        linked = [
-            b for b in self.biopsies if b.report_uids & ({uid} | set(report.predecessor_uids))
-        ]
+        documents = {uid, *report.predecessor_uids}
+        linked = [b for b in self.biopsies if not b.report_uids.isdisjoint(documents)]
         pool = linked if original else linked + [b for b in self.biopsies if b not in linked]
         for b in pool:
             if original and uid not in b.report_uids:
@@ -681,9 +736,8 @@ class _Assembler:
             and not same_family(b.target_type, target_type)
         ):
             return False
-        return not compare_locations(
-            b.target_location, location, laterality or b.laterality, self.th
-        ).contradicts
+        fit = location_fit(b.target_location, location, laterality or b.laterality, self.th)
+        return fit is not None
 
     @staticmethod
     def _fold_procedure(b: _BiopsyDraft, uid: str, p: ProcedureFacts) -> None:
@@ -707,22 +761,19 @@ class _Assembler:
                 continue
             if b.implied and uid not in {p.source_uid for p in b.pathology}:
                 continue
-            support = compare_locations(
-                b.target_location, s.location, s.laterality, self.th
-            ).support
+            # Never None here: _biopsy_compatible has ruled out contradicting places.
+            support = location_fit(b.target_location, s.location, s.laterality, self.th) or 0.0
             if on_or_after(at, b.performed_at):
                 scored.append((support, sort_time(b.performed_at), b.key, b))
             elif not b.pathology:
                 # A procedure report signed after its pathology: still the biopsy this result is from.
                 unordered.append((-support, sort_time(b.performed_at), b.key, b))
-        if not scored and unordered:
-            min(unordered, key=lambda x: (x[0], x[1], x[2]))[3].pathology.append(
-                Stamped(s, at, uid, report.kind)
-            )
-            return
         stamped = Stamped(s, at, uid, report.kind)
+        if not scored and unordered:
+            min(unordered, key=_RANKING)[3].pathology.append(stamped)
+            return
         if scored:
-            max(scored, key=lambda x: (x[0], x[1], x[2]))[3].pathology.append(stamped)
+            max(scored, key=_RANKING)[3].pathology.append(stamped)
             return
         # Pathology before (or without) its procedure report: the biopsy happened all the same.
         self.biopsies.append(
@@ -747,46 +798,57 @@ class _Assembler:
     def _statement_biopsy(
         self,
         report: ReportFacts,
+        own: list[_BiopsyDraft],
         laterality: Laterality | None,
         location: Location,
         with_pathology: bool,
     ) -> _BiopsyDraft | None:
-        uid = report.source_uid
-        own = [b for b in self.biopsies if b.report_uids & ({uid} | set(report.predecessor_uids))]
-        pool = [b for b in (own or self.biopsies) if sides_compatible(b.laterality, laterality)]
-        pool = [b for b in pool if own or on_or_after(report.observed_at, b.performed_at)]
-        if not is_unplaced(location) and len(pool) > 1:
+        """The biopsy a statement is about: one of the document's own biopsies (``own``: it or
+        the document it amends describes them), else an earlier one of that side, the nearest to
+        the stated place, preferring those with pathology for a concordance verdict."""
+        pool: list[_BiopsyDraft] = []
+        for b in own or self.biopsies:
+            if sides_compatible(b.laterality, laterality) and (
+                own or on_or_after(report.observed_at, b.performed_at)
+            ):
+                pool.append(b)
+        if len(pool) > 1 and not is_unplaced(location):
             near = [
                 b
                 for b in pool
-                if not compare_locations(
-                    b.target_location, location, laterality or b.laterality, self.th
-                ).contradicts
+                if location_fit(b.target_location, location, laterality or b.laterality, self.th)
+                is not None
             ]
             pool = near or pool
         if with_pathology and len(pool) > 1:
             pool = [b for b in pool if b.pathology] or pool
         if not pool:
             return None
-        chosen = max(pool, key=lambda b: (sort_time(b.performed_at), b.key))
+        chosen = max(pool, key=_latest) if len(pool) > 1 else pool[0]
         if report.predecessor_uids and chosen in own:
-            chosen.report_uids.add(uid)
+            chosen.report_uids.add(report.source_uid)
         return chosen
 
     def statements(self, report: ReportFacts) -> None:
-        at, uid = report.observed_at, report.source_uid
-        stamp = lambda v: Stamped(v, at, uid, report.kind)  # noqa: E731
+        at, uid, kind = report.observed_at, report.source_uid, report.kind
         for mention in report.findings:
             d = self.best_finding(mention.laterality, mention.type, mention.location)
-            if (
-                d is not None
-            ):  # a procedure note's 'the asymmetry' is an earlier finding, never a new one
-                d.root().mentions.append(stamp(mention))
+            if d is not None:
+                # A procedure note's 'the asymmetry' is an earlier finding, never a new one.
+                d.root().mentions.append(Stamped(mention, at, uid, kind))
+        if not (report.correspondences or report.concordance or report.recommendations):
+            if report.composition is not None:
+                self.compositions.append(Stamped(report.composition, at, uid, kind))
+            return
+        # The biopsies this document (or the one it amends) describes; adding this document to
+        # one of them below does not change the list.
+        documents = {uid, *report.predecessor_uids}
+        own = [b for b in self.biopsies if not b.report_uids.isdisjoint(documents)]
         not_corresponding: list[_FindingDraft] = []
         for index, c in enumerate(report.correspondences):
-            b = self._statement_biopsy(report, c.laterality, Location(), with_pathology=False)
+            b = self._statement_biopsy(report, own, c.laterality, _NOWHERE, with_pathology=False)
             if b is not None:
-                b.correspondences.append(stamp(c))
+                b.correspondences.append(Stamped(c, at, uid, kind))
             if c.finding_type is None and is_unplaced(c.location):
                 continue
             named = self.best_finding(
@@ -803,15 +865,16 @@ class _Assembler:
                     self._event(named, SuspicionEvent(at, True, (c.evidence,), None))
         for statement in report.concordance:
             b = self._statement_biopsy(
-                report, statement.laterality, statement.location, with_pathology=True
+                report, own, statement.laterality, statement.location, with_pathology=True
             )
             if b is not None:
-                b.concordance.append(stamp(statement))
+                b.concordance.append(Stamped(statement, at, uid, kind))
         for rec in report.recommendations:
-            self.recommendations.append(stamp(rec))
-            b = self._statement_biopsy(report, rec.laterality, Location(), with_pathology=False)
+            stamped = Stamped(rec, at, uid, kind)
+            self.recommendations.append(stamped)
+            b = self._statement_biopsy(report, own, rec.laterality, _NOWHERE, with_pathology=False)
             if b is not None:
-                b.recommendations.append(stamp(rec))
+                b.recommendations.append(stamped)
             if _is_targeted(rec):
                 d = self.best_finding(rec.laterality, rec.target_type, rec.target_location)
                 targets = [d.root()] if d is not None else []
@@ -820,11 +883,11 @@ class _Assembler:
                     d for d in not_corresponding if sides_compatible(rec.laterality, d.laterality)
                 ]
             for d in _unique_roots(targets):
-                d.recommendations.append(stamp(rec))
+                d.recommendations.append(stamped)
                 if rec.kind is RecommendationKind.BIOPSY:
                     self._event(d, SuspicionEvent(at, True, (rec.evidence,), None))
         if report.composition is not None:
-            self.compositions.append(stamp(report.composition))
+            self.compositions.append(Stamped(report.composition, at, uid, kind))
 
     def context(self, report: ReportFacts) -> None:
         at, uid = report.observed_at, report.source_uid
@@ -832,6 +895,20 @@ class _Assembler:
             self.palpable.append(Stamped(complaint, at, uid, report.kind))
         for nf in report.not_feasible:
             self.not_feasible.append(Stamped(nf, at, uid, report.kind))
+
+
+def _latest(b: _BiopsyDraft) -> tuple[datetime, str]:
+    return (sort_time(b.performed_at), b.key)
+
+
+def _type_compatible(ftype: FindingType, types: set[FindingType]) -> bool:
+    """One of the finding's types, or of the same family (asymmetries are one family)."""
+    if ftype in types:
+        return True
+    for t in types:
+        if same_family(ftype, t):
+            return True
+    return False
 
 
 def _unique_roots(drafts: list[_FindingDraft]) -> list[_FindingDraft]:
@@ -867,9 +944,29 @@ _SEVERITY = {
 
 
 def _worst(assessments: list[Assessment]) -> Birads | None:
-    if not assessments:
-        return None
-    return max((a.category for a in assessments), key=_SEVERITY.__getitem__)
+    worst: Birads | None = None
+    for a in assessments:
+        if worst is None or _SEVERITY[a.category] > _SEVERITY[worst]:
+            worst = a.category
+    return worst
+
+
+def _about_side(
+    breast: dict[Laterality | None, list[Stamped[Assessment]]], side: Laterality | None
+) -> list[Stamped[Assessment]]:
+    """The breast-level assessments about ``side``: a bilateral or unsided one is about either."""
+    out: list[Stamped[Assessment]] = []
+    for named, items in breast.items():
+        if named is None or side is None or named.covers(side):
+            out += items
+    return out
+
+
+def _any_about_side(recs: list[Recommendation], side: Laterality | None) -> bool:
+    for r in recs:
+        if r.laterality is None or side is None or r.laterality.covers(side):
+            return True
+    return False
 
 
 def assemble(
@@ -884,9 +981,10 @@ def assemble(
             a.radiology(r)
     # Original procedure reports first, so an addendum, rad-path note or pathology report that
     # re-describes the procedure joins it whatever the arrival order.
+    describing = [r for r in reports if r.procedures]
     for original in (True, False):
-        for r in reports:
-            is_original = r.kind is ReportKind.PROCEDURE and not r.is_addendum
+        for r in describing:
+            is_original = r.kind is ReportKind.PROCEDURE and not r.predecessor_uids
             if is_original is original:
                 for p in r.procedures:
                     a.procedure(r, p, original)
@@ -896,7 +994,8 @@ def assemble(
     for r in reports:
         if r.kind not in _FINDING_REPORTS:
             a.statements(r)
-        a.context(r)
+        if r.palpable or r.not_feasible:
+            a.context(r)
     return AssembledCase(
         reports=tuple(reports),
         images=_canonical_images(case.images, now),

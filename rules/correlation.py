@@ -14,14 +14,16 @@ is NEEDS_REVIEW, never a guess: a wrong match would close an unsampled finding.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property
+from typing import NamedTuple
 
 from rules.case import AssembledCase, Biopsy, Finding
 from rules.decisions import CorrelationDecision
 from rules.facts import Evidence, FindingType, Guidance, Relation
 from rules.geometry import compare_locations, same_family, type_family
+from rules.memo import computed_once
 from rules.thresholds import DEFAULT_THRESHOLDS, CorrelationThresholds
 
 
@@ -31,8 +33,9 @@ class Correlation(StrEnum):
     NEEDS_REVIEW = "needs-review"
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """The verdict on one biopsy and one finding (an immutable record; cheap to build)."""
+
     biopsy_key: str
     finding_key: str
     verdict: Correlation
@@ -42,43 +45,48 @@ class Match:
     evidence: tuple[Evidence, ...] = ()
 
 
+class _MatchIndex(NamedTuple):
+    by_biopsy: dict[str, tuple[Match, ...]]
+    by_finding: dict[str, tuple[Match, ...]]
+    sampled_by: dict[str, tuple[Match, ...]]
+    """Finding key -> the matches of biopsies that sampled it."""
+    targets_of: dict[str, tuple[str, ...]]
+    """Biopsy key -> the keys of the findings it sampled."""
+
+
 @dataclass(frozen=True)
 class Correlations:
     matches: tuple[Match, ...]
     review_raised: frozenset[str] = frozenset()
     """Biopsies the reports alone could not place (before any person's decision)."""
 
-    @cached_property
-    def _by_biopsy(self) -> dict[str, tuple[Match, ...]]:
-        out: dict[str, list[Match]] = {}
-        for m in self.matches:
-            out.setdefault(m.biopsy_key, []).append(m)
-        return {k: tuple(v) for k, v in out.items()}
-
-    @cached_property
-    def _by_finding(self) -> dict[str, tuple[Match, ...]]:
-        out: dict[str, list[Match]] = {}
-        for m in self.matches:
-            out.setdefault(m.finding_key, []).append(m)
-        return {k: tuple(v) for k, v in out.items()}
-
     def for_biopsy(self, biopsy_key: str) -> tuple[Match, ...]:
-        return self._by_biopsy.get(biopsy_key, ())
+        return self._index.by_biopsy.get(biopsy_key, ())
 
     def for_finding(self, finding_key: str) -> tuple[Match, ...]:
-        return self._by_finding.get(finding_key, ())
+        return self._index.by_finding.get(finding_key, ())
 
     def sampled_by(self, finding_key: str) -> tuple[Match, ...]:
-        return tuple(
-            m for m in self.for_finding(finding_key) if m.verdict is Correlation.CORRESPONDS
-        )
+        """Matches of biopsies that sampled the finding."""
+        return self._index.sampled_by.get(finding_key, ())
 
     def targets_of(self, biopsy_key: str) -> tuple[str, ...]:
-        return tuple(
-            m.finding_key
-            for m in self.for_biopsy(biopsy_key)
-            if m.verdict is Correlation.CORRESPONDS
-        )
+        """Keys of the findings the biopsy sampled."""
+        return self._index.targets_of.get(biopsy_key, ())
+
+    @computed_once
+    def _index(self) -> _MatchIndex:
+        # One pass over the matches; the rules ask these questions many times per evaluation.
+        index = _MatchIndex({}, {}, {}, {})
+        for m in self.matches:
+            index.by_biopsy[m.biopsy_key] = index.by_biopsy.get(m.biopsy_key, ()) + (m,)
+            index.by_finding[m.finding_key] = index.by_finding.get(m.finding_key, ()) + (m,)
+            if m.verdict is Correlation.CORRESPONDS:
+                index.sampled_by[m.finding_key] = index.sampled_by.get(m.finding_key, ()) + (m,)
+                index.targets_of[m.biopsy_key] = index.targets_of.get(m.biopsy_key, ()) + (
+                    m.finding_key,
+                )
+        return index
 
     def unresolved(self, biopsy_key: str) -> tuple[Match, ...]:
         """Candidate findings the biopsy may have sampled, when it is matched to none."""
@@ -88,8 +96,7 @@ class Correlations:
         return tuple(m for m in matches if m.verdict is Correlation.NEEDS_REVIEW)
 
 
-@dataclass(frozen=True)
-class _Fit:
+class _Fit(NamedTuple):
     finding: Finding
     contradicted: bool
     type_known: bool
@@ -98,8 +105,9 @@ class _Fit:
 
 
 def _type_fits(target: FindingType, finding: Finding) -> bool:
-    if any(same_family(target, t) for t in finding.types):
-        return True
+    for t in finding.types:
+        if same_family(target, t):
+            return True
     if target is FindingType.CALCIFICATIONS and finding.ever("associated_calcifications"):
         return True
     return target is FindingType.ARCHITECTURAL_DISTORTION and finding.ever("associated_distortion")
@@ -111,9 +119,17 @@ _MAMMOGRAPHIC_GUIDANCE = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESI
 def _guidance_fits(guidance: Guidance | None, f: Finding) -> bool:
     """Ultrasound samples masses; stereotactic and DBT guidance sample what only mammography shows."""
     if guidance is Guidance.ULTRASOUND:
-        return FindingType.MASS in f.types or any(m.value.sonographic_correlate for m in f.mentions)
+        return FindingType.MASS in f.types or f.ever("sonographic_correlate")
     if guidance in _MAMMOGRAPHIC_GUIDANCE:
         return FindingType.MASS not in f.types
+    return False
+
+
+def _said_no_correlate(f: Finding) -> bool:
+    """A report said the finding has no sonographic correlate."""
+    for m in f.mentions:
+        if m.value.sonographic_correlate is False:
+            return True
     return False
 
 
@@ -121,27 +137,22 @@ def _feature_fit(b: Biopsy, f: Finding, th: CorrelationThresholds) -> _Fit:
     reasons: list[str] = []
     contradicted = False
     type_known = False
-    if b.target_type is not None:
-        if _type_fits(b.target_type, f):
+    target = b.target_type
+    if target is not None:
+        if _type_fits(target, f):
             type_known = True
-            reasons.append(f"target {b.target_type.value} matches the finding's type")
+            reasons.append(f"target {str(target)} matches the finding's type")
         else:
             contradicted = True
-            reasons.append(f"target {b.target_type.value} is not a {type_family(f.type)}")
+            reasons.append(f"target {str(target)} is not a {type_family(f.type)}")
     mammographic_only = FindingType.MASS not in f.types
-    if (
-        b.guidance is Guidance.ULTRASOUND
-        and mammographic_only
-        and any(m.value.sonographic_correlate is False for m in f.mentions)
-    ):
+    if b.guidance is Guidance.ULTRASOUND and mammographic_only and _said_no_correlate(f):
         contradicted = True
         reasons.append("ultrasound-guided, but the finding has no sonographic correlate")
-    elif b.target_type is None and _guidance_fits(b.guidance, f):
+    elif target is None and _guidance_fits(b.guidance, f):
         # No target named: the guidance still tells what kind of lesion was sampled.
         type_known = True
-        reasons.append(
-            f"{b.guidance.value if b.guidance else ''}-guided sampling suits the finding"
-        )
+        reasons.append(f"{str(b.guidance) if b.guidance else ''}-guided sampling suits the finding")
     agreement = compare_locations(b.target_location, f.location, b.laterality or f.laterality, th)
     reasons += agreement.agreements
     reasons += agreement.conflicts
@@ -150,40 +161,39 @@ def _feature_fit(b: Biopsy, f: Finding, th: CorrelationThresholds) -> _Fit:
 
 
 def _by_features(b: Biopsy, candidates: list[Finding], th: CorrelationThresholds) -> list[Match]:
-    fits = [_feature_fit(b, f, th) for f in candidates]
-    out = [
-        Match(b.key, fit.finding.key, Correlation.DOES_NOT_CORRESPOND, "features", fit.reasons)
-        for fit in fits
-        if fit.contradicted
-    ]
-    eligible = [fit for fit in fits if not fit.contradicted]
-    positive = [fit for fit in eligible if fit.type_known or fit.support > 0]
-    chosen: list[_Fit] = []
+    out: list[Match] = []
+    eligible: list[_Fit] = []
+    """Not contradicted by type, guidance or location."""
+    positive: list[_Fit] = []
+    """Eligible and with something for it: the type, the guidance or the location."""
+    for f in candidates:
+        fit = _feature_fit(b, f, th)
+        if fit.contradicted:
+            out.append(
+                Match(b.key, f.key, Correlation.DOES_NOT_CORRESPOND, "features", fit.reasons)
+            )
+        else:
+            eligible.append(fit)
+            if fit.type_known or fit.support > 0:
+                positive.append(fit)
+    chosen: _Fit | None = None
     if len(eligible) == 1 and positive:
-        chosen = positive
+        chosen = positive[0]
     elif positive:
-        best = max(fit.support for fit in positive)
+        best = max([fit.support for fit in positive])
         top = [fit for fit in positive if fit.support == best]
         if best > 0 and len(top) == 1:
-            chosen = top
-    if chosen:
-        for fit in eligible:
-            verdict = Correlation.CORRESPONDS if fit in chosen else Correlation.DOES_NOT_CORRESPOND
-            reasons = (
-                fit.reasons if fit in chosen else fit.reasons + ("another finding fits better",)
-            )
-            out.append(Match(b.key, fit.finding.key, verdict, "features", reasons))
-    else:
-        for fit in eligible:
-            out.append(
-                Match(
-                    b.key,
-                    fit.finding.key,
-                    Correlation.NEEDS_REVIEW,
-                    "features",
-                    fit.reasons + ("the reports do not say which finding was sampled",),
-                )
-            )
+            chosen = top[0]
+    for fit in eligible:
+        if chosen is None:
+            verdict = Correlation.NEEDS_REVIEW
+            reasons = fit.reasons + ("the reports do not say which finding was sampled",)
+        elif fit is chosen:
+            verdict, reasons = Correlation.CORRESPONDS, fit.reasons
+        else:
+            verdict = Correlation.DOES_NOT_CORRESPOND
+            reasons = fit.reasons + ("another finding fits better",)
+        out.append(Match(b.key, fit.finding.key, verdict, "features", reasons))
     return out
 
 
@@ -236,23 +246,31 @@ def correlate(case: AssembledCase, th: CorrelationThresholds = DEFAULT_THRESHOLD
             for f in case.findings
             if b.laterality is None or f.laterality is None or f.laterality is b.laterality
         ]
-        by_feature = {m.finding_key: m for m in _by_features(b, candidates, th)}
-        stated = _by_statements(case, b, candidates)
-        decided = _by_decisions(case, b)
-        if any(m.verdict is Correlation.CORRESPONDS for m in stated.values()):
+        by_feature: dict[str, Match] = {}
+        for m in _by_features(b, candidates, th):
+            by_feature[m.finding_key] = m
+        stated = _by_statements(case, b, candidates) if b.correspondences else {}
+        decided = _by_decisions(case, b) if case.decisions else {}
+        if _any_verdict(stated.values(), Correlation.CORRESPONDS):
             # An explicit match settles what this biopsy sampled; undecided feature guesses drop out.
-            by_feature = {
-                k: (
-                    m
-                    if m.verdict is not Correlation.NEEDS_REVIEW
-                    else Match(b.key, k, Correlation.DOES_NOT_CORRESPOND, "statement", m.reasons)
-                )
-                for k, m in by_feature.items()
-            }
+            for k, m in by_feature.items():
+                if m.verdict is Correlation.NEEDS_REVIEW:
+                    by_feature[k] = Match(
+                        b.key, k, Correlation.DOES_NOT_CORRESPOND, "statement", m.reasons
+                    )
         from_reports = {**by_feature, **stated}
-        verdicts = {m.verdict for m in from_reports.values()}
-        if Correlation.CORRESPONDS not in verdicts and Correlation.NEEDS_REVIEW in verdicts:
+        if not _any_verdict(from_reports.values(), Correlation.CORRESPONDS) and _any_verdict(
+            from_reports.values(), Correlation.NEEDS_REVIEW
+        ):
             review_raised.add(b.key)
         merged = {**from_reports, **decided}
-        matches.extend(merged[k] for k in sorted(merged))
+        for k in sorted(merged):
+            matches.append(merged[k])
     return Correlations(tuple(matches), frozenset(review_raised))
+
+
+def _any_verdict(matches: Iterable[Match], verdict: Correlation) -> bool:
+    for m in matches:
+        if m.verdict is verdict:
+            return True
+    return False

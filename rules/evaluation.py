@@ -37,11 +37,12 @@ def evaluate_in_full(case: Case, now: datetime, config: SiteConfig | None = None
     for rule in RULES:
         for item in rule(ctx):
             items.setdefault(item.key, item)
-    ordered = [items[k] for k in sorted(items)]
-    evaluation = Evaluation(
-        open=tuple(i for i in ordered if i.is_open),
-        satisfied=tuple(i for i in ordered if not i.is_open),
-    )
+    open_items: list[ItemDecision] = []
+    satisfied: list[ItemDecision] = []
+    for key in sorted(items):
+        item = items[key]
+        (satisfied if item.closing_evidence else open_items).append(item)
+    evaluation = Evaluation(open=tuple(open_items), satisfied=tuple(satisfied))
     return FullEvaluation(evaluation, assembled, correlations)
 
 

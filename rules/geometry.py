@@ -7,7 +7,7 @@ breast is the 9 o'clock side, of the left breast the 3 o'clock side (BI-RADS loc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rules.anatomy import Depth, Laterality, Location, Quadrant
 from rules.facts import FindingType
@@ -72,8 +72,7 @@ def sectors(
     return None
 
 
-@dataclass(frozen=True)
-class LocationAgreement:
+class LocationAgreement(NamedTuple):
     """How two locations compare: ``support`` grows with agreeing parts; ``conflicts`` names disagreements."""
 
     support: float
@@ -98,6 +97,14 @@ def is_unplaced(location: Location) -> bool:
 _NOTHING_TO_COMPARE = LocationAgreement(0.0, (), ())
 
 
+#: Clock positions are written to the half hour: their distances, as the reasons word them.
+_HOURS_APART = {h / 2: f"clock positions {h / 2:g} h apart" for h in range(13)}
+
+
+def _hours_apart(d: float) -> str:
+    return _HOURS_APART.get(d) or f"clock positions {d:g} h apart"
+
+
 def compare_locations(
     a: Location, b: Location, laterality: Laterality | None, th: CorrelationThresholds
 ) -> LocationAgreement:
@@ -110,9 +117,9 @@ def compare_locations(
         d = clock_distance(a.clock, b.clock)
         if d <= th.clock_same_hours:
             support += 2
-            agreements.append(f"clock positions {d:g} h apart")
+            agreements.append(_hours_apart(d))
         elif d >= th.clock_different_hours:
-            conflicts.append(f"clock positions {d:g} h apart")
+            conflicts.append(_hours_apart(d))
     else:
         sa = sectors(a, laterality, th.quadrant_clock_tolerance_hours)
         sb = sectors(b, laterality, th.quadrant_clock_tolerance_hours)
@@ -138,8 +145,50 @@ def compare_locations(
     return LocationAgreement(support, tuple(conflicts), tuple(agreements))
 
 
+def location_fit(
+    a: Location, b: Location, laterality: Laterality | None, th: CorrelationThresholds
+) -> float | None:
+    """``compare_locations`` without the reasons: its ``support``, or None when it contradicts.
+
+    Assembly asks this of every candidate finding for every description, so it builds no text;
+    the checks and limits are the same (tests/rules/test_geometry.py holds the two together).
+    """
+    if is_unplaced(a) or is_unplaced(b):
+        return 0.0
+    support = 0.0
+    if a.clock is not None and b.clock is not None:
+        d = clock_distance(a.clock, b.clock)
+        if d <= th.clock_same_hours:
+            support += 2
+        elif d >= th.clock_different_hours:
+            return None
+    else:
+        sa = sectors(a, laterality, th.quadrant_clock_tolerance_hours)
+        sb = sectors(b, laterality, th.quadrant_clock_tolerance_hours)
+        if sa is not None and sb is not None:
+            if not sa & sb:
+                return None
+            support += 1
+    if a.nipple_distance_mm is not None and b.nipple_distance_mm is not None:
+        d_mm = abs(a.nipple_distance_mm - b.nipple_distance_mm)
+        if d_mm <= th.nipple_same_mm:
+            support += 1
+        elif d_mm >= th.nipple_different_mm:
+            return None
+    if a.depth is not None and b.depth is not None:
+        if a.depth is b.depth:
+            support += 0.5
+        elif {a.depth, b.depth} == {Depth.ANTERIOR, Depth.POSTERIOR}:
+            return None
+    return support
+
+
 def merge_locations(old: Location, new: Location) -> Location:
     """The later description refines the earlier one part by part (work-up adds precision)."""
+    if new is old or is_unplaced(new):
+        return old  # nothing to refine
+    if is_unplaced(old):
+        return new
     return Location(
         clock=new.clock if new.clock is not None else old.clock,
         quadrant=new.quadrant if new.quadrant is not None else old.quadrant,

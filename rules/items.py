@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from rules.anatomy import Laterality, Location
 from rules.facts import Evidence, FindingType
@@ -54,9 +55,12 @@ class Priority(StrEnum):
 _RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.ROUTINE: 2}
 
 
-@dataclass(frozen=True)
-class ItemDecision:
-    """One item the facts call for, open (``closing_evidence`` empty) or satisfied."""
+class ItemDecision(NamedTuple):
+    """One item the facts call for, open (``closing_evidence`` empty) or satisfied.
+
+    Immutable, like every record the rules hand out; a named tuple because an evaluation builds
+    one per item and a frozen dataclass costs several times more to build.
+    """
 
     key: str
     """Stable: ``{kind}:{subject}``, the subject being a finding, biopsy or recommendation key."""

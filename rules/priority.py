@@ -29,21 +29,21 @@ def finding_risk(
     """The priority the finding's own features call for (None when nothing raises it), and why."""
     urgent: list[str] = []
     high: list[str] = []
-    mentions = [m.value for m in finding.mentions]
     if finding.type.is_asymmetry:
         if finding.developing:
             urgent.append("developing asymmetry (42.9% malignant when biopsy is recommended)")
-        if any(m.associated_distortion for m in mentions):
+        if finding.ever("associated_distortion"):
             urgent.append("asymmetry with associated architectural distortion")
-        if any(m.associated_calcifications for m in mentions):
+        if finding.ever("associated_calcifications"):
             urgent.append("asymmetry with associated calcifications")
-        if any(m.persists_on_spot_compression for m in mentions):
+        if finding.ever("persists_on_spot_compression"):
             high.append("persists on spot compression")
     if FindingType.ARCHITECTURAL_DISTORTION in finding.types:
         urgent.append("architectural distortion")
-    if any(m.palpable for m in mentions):
+    if finding.ever("palpable"):
         urgent.append("palpable")
     if FindingType.CALCIFICATIONS in finding.types:
+        mentions = [m.value for m in finding.mentions]
         extents = [
             x
             for m in mentions

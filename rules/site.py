@@ -7,9 +7,10 @@ the file and the key (clinical due dates must never silently fall back to someth
 
 from __future__ import annotations
 
-from functools import lru_cache
+from datetime import timedelta
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -62,7 +63,12 @@ class CorrelationPolicy(_Strict):
         return self
 
     def thresholds(self) -> CorrelationThresholds:
-        return _thresholds(self)
+        return self._thresholds
+
+    @cached_property
+    def _thresholds(self) -> CorrelationThresholds:
+        # Once per configuration: every evaluation asks for them.
+        return CorrelationThresholds(**self.model_dump())
 
 
 class SiteConfig(_Strict):
@@ -80,10 +86,26 @@ class SiteConfig(_Strict):
     def policy(self, kind: ItemKind) -> KindPolicy:
         return self.kinds[kind]
 
+    @cached_property
+    def item_defaults(self) -> dict[ItemKind, ItemDefaults]:
+        """Per kind, what every item starts from; worked out once per configuration."""
+        return {
+            kind: ItemDefaults(
+                priority=p.priority,
+                due=timedelta(days=p.due_days),
+                urgent_due=timedelta(days=p.urgent_due_days or p.due_days),
+            )
+            for kind, p in self.kinds.items()
+        }
 
-@lru_cache(maxsize=32)
-def _thresholds(policy: CorrelationPolicy) -> CorrelationThresholds:
-    return CorrelationThresholds(**policy.model_dump())
+
+class ItemDefaults(NamedTuple):
+    priority: Priority
+    """The priority when no clinical reason raises it."""
+    due: timedelta
+    """From opening to due."""
+    urgent_due: timedelta
+    """From opening to due for an urgent item (``urgent_due_days`` when the site sets one)."""
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ moment of evaluation) and the one way items are built, so due dates and prioriti
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,9 +14,11 @@ from rules.decisions import Documented, DocumentedAction
 from rules.documents import ImageRecord, Modality
 from rules.facts import Evidence, FindingType
 from rules.items import ItemDecision, ItemKind, Priority
+from rules.memo import computed_once
 from rules.priority import raise_priority
-from rules.site import SiteConfig
-from rules.timeline import add_days, on_or_after
+from rules.site import ItemDefaults, SiteConfig
+
+_NOWHERE = Location()
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,43 @@ class Context:
     now: datetime
 
     def targets(self, biopsy: Biopsy) -> tuple[Finding, ...]:
-        keys = self.correlations.targets_of(biopsy.key)
-        return tuple(f for f in self.case.findings if f.key in keys)
+        """The findings the biopsy sampled (several rules ask, so it is worked out once)."""
+        found = self._targets.get(biopsy.key)
+        if found is None:
+            keys = self.correlations.targets_of(biopsy.key)
+            found = tuple(f for f in self.case.findings if f.key in keys)
+        return found
 
-    def documented(self, item_key: str, *actions: DocumentedAction) -> tuple[Evidence, ...]:
-        """Documented actions that close the item ``item_key``."""
+    @computed_once
+    def item_defaults(self) -> dict[ItemKind, ItemDefaults]:
+        """The site's per-kind priority and due intervals (read once per evaluation)."""
+        return self.config.item_defaults
+
+    @computed_once
+    def _targets(self) -> dict[str, tuple[Finding, ...]]:
+        out: dict[str, tuple[Finding, ...]] = {}
+        for b in self.case.biopsies:
+            keys = self.correlations.targets_of(b.key)
+            out[b.key] = tuple(f for f in self.case.findings if f.key in keys) if keys else ()
+        return out
+
+    def documented(
+        self, kind: ItemKind, subject: str, *actions: DocumentedAction
+    ) -> tuple[Evidence, ...]:
+        """Documented actions that close the item of this kind about ``subject``."""
         return tuple(
             decision_evidence(d.action.value, d.note)
+            for d in self.documented_decisions(kind, subject, *actions)
+        )
+
+    def documented_decisions(
+        self, kind: ItemKind, subject: str, *actions: DocumentedAction
+    ) -> tuple[Documented, ...]:
+        if not self.case.decisions:
+            return ()
+        item_key = item_key_of(kind, subject)
+        return tuple(
+            d
             for d in self.case.decisions
             if isinstance(d, Documented) and d.item_key == item_key and d.action in actions
         )
@@ -44,14 +76,19 @@ class Context:
         since: datetime | None,
         modalities: frozenset[Modality] | None = None,
     ) -> tuple[ImageRecord, ...]:
-        """Images of that breast (bilateral images count for each), acquired on or after ``since``."""
-        return tuple(
-            i
-            for i in self.case.images
-            if (side is None or i.laterality is None or i.laterality.covers(side))
-            and on_or_after(i.acquired_at, since)
-            and (modalities is None or i.modality in modalities)
-        )
+        """Images of that breast (bilateral images count for each), acquired on or after ``since``
+        (by day: same-day images and reports come in either order; an undated image counts)."""
+        # Every time here is UTC (assembly made it so): 'same day or later' is 'from midnight on'.
+        start = since.replace(hour=0, minute=0, second=0, microsecond=0) if since else None
+        found: list[ImageRecord] = []
+        for i in self.case.images:
+            if (
+                (side is None or i.laterality is None or i.laterality.covers(side))
+                and (start is None or i.acquired_at is None or i.acquired_at >= start)
+                and (modalities is None or i.modality in modalities)
+            ):
+                found.append(i)
+        return tuple(found)
 
 
 def decision_evidence(what: str, note: str = "") -> Evidence:
@@ -69,47 +106,58 @@ def build(
     *,
     laterality: Laterality | None,
     opened_at: datetime | None,
-    evidence: Iterable[Evidence],
+    evidence: Sequence[Evidence],
     next_step: str,
     closes_when: str,
-    closing: Iterable[Evidence] = (),
+    closing: Sequence[Evidence] = (),
     finding: Finding | None = None,
     finding_type: FindingType | None = None,
     location: Location | None = None,
     risk: tuple[Priority | None, tuple[str, ...]] = (None, ()),
     due_at: datetime | None = None,
 ) -> ItemDecision:
-    policy = ctx.config.policy(kind)
-    priority = raise_priority(policy.priority, risk[0])
+    defaults = ctx.item_defaults[kind]
+    priority = raise_priority(defaults.priority, risk[0])
     opened = opened_at or ctx.now
     if due_at is None:
-        days = (
-            policy.urgent_due_days
-            if priority is Priority.URGENT and policy.urgent_due_days
-            else policy.due_days
-        )
-        due_at = add_days(opened, days)
+        due_at = opened + (defaults.urgent_due if priority is Priority.URGENT else defaults.due)
+    if finding is not None:  # an item about a finding takes its side, type and place by default
+        laterality = finding.laterality if laterality is None else laterality
+        finding_type = finding.type
+        location = finding.location if location is None else location
+    # Positional, in the field order of ItemDecision: an evaluation builds one per item.
     return ItemDecision(
-        key=f"{kind.value}:{subject}",
-        kind=kind,
-        laterality=laterality
-        if laterality is not None
-        else (finding.laterality if finding else None),
-        finding_type=finding.type if finding else finding_type,
-        location=location
-        if location is not None
-        else (finding.location if finding else Location()),
-        finding_key=finding.key if finding else None,
-        priority=priority,
-        priority_reasons=risk[1],
-        opened_at=opened,
-        due_at=due_at,
-        next_step=next_step,
-        evidence=_unique(evidence),
-        closes_when=closes_when,
-        closing_evidence=_unique(closing),
+        item_key_of(kind, subject),  # key
+        kind,
+        laterality,
+        finding_type,
+        _NOWHERE if location is None else location,
+        finding.key if finding is not None else None,  # finding_key
+        priority,
+        risk[1],  # priority_reasons
+        opened,  # opened_at
+        due_at,
+        next_step,
+        _unique(evidence),
+        closes_when,
+        _unique(closing),  # closing_evidence
     )
 
 
-def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
-    return tuple(dict.fromkeys(evidence))
+def item_key_of(kind: ItemKind, subject: str) -> str:
+    """``{kind}:{subject}``: stable, so the service finds the same item again."""
+    return str(kind) + ":" + subject
+
+
+def _unique(evidence: Sequence[Evidence]) -> tuple[Evidence, ...]:
+    """In order, each piece of evidence once (the same document and sentence)."""
+    if len(evidence) < 2:
+        return tuple(evidence)  # nothing can repeat
+    seen: set[tuple[str, str]] = set()
+    out: list[Evidence] = []
+    for e in evidence:
+        identity = (e.source_uid, e.text)
+        if identity not in seen:
+            seen.add(identity)
+            out.append(e)
+    return tuple(out)

@@ -41,7 +41,10 @@ def concordance_record(
     ctx: Context, b: Biopsy
 ) -> list[tuple[datetime, ConcordanceVerdict, Evidence]]:
     """Documented verdicts about this biopsy, report statements and people's decisions, in time order."""
+    # b.concordance is in time order already; people's decisions are merged in by time.
     record = [(sort_time(s.at), s.value.verdict, s.value.evidence) for s in b.concordance]
+    if not ctx.case.decisions:
+        return record
     subjects = {b.key, *ctx.correlations.targets_of(b.key)}
     record += [
         (d.decided_at, d.verdict, decision_evidence(f"concordance {d.verdict.value}", d.note))
@@ -201,13 +204,14 @@ def discordant_pathology(ctx: Context) -> Iterator[ItemDecision]:
         inferred = _inferred_discordance(ctx, b)
         if not stated and not inferred:
             continue
-        key = f"{ItemKind.DISCORDANT_PATHOLOGY.value}:{b.key}"
         closing: list[Evidence] = []
         if record and record[-1][1] is not ConcordanceVerdict.DISCORDANT:
             closing.append(record[-1][2])  # a documented decision overrides the discordance
         later = _later_sampling(ctx, b, b.pathology_at)
         closing += [ev for other in later for ev in other.evidence[:1]]
-        closing += ctx.documented(key, DocumentedAction.EXCISION_OR_REPEAT_BIOPSY)
+        closing += ctx.documented(
+            ItemKind.DISCORDANT_PATHOLOGY, b.key, DocumentedAction.EXCISION_OR_REPEAT_BIOPSY
+        )
         f = _main_finding(ctx, b)
         reasons = tuple(["documented discordant"] if stated else []) + tuple(inferred)
         yield build(
@@ -240,14 +244,17 @@ def calcifications_biopsied_under_us(ctx: Context) -> Iterator[ItemDecision]:
             or _target_type(ctx, b) is not FindingType.CALCIFICATIONS
         ):
             continue
-        key = f"{ItemKind.CALCIFICATIONS_BIOPSIED_UNDER_US.value}:{b.key}"
         later = [
             o
             for o in _later_sampling(ctx, b, b.performed_at)
             if o.guidance in _IMAGE_GUIDED_MAMMOGRAPHIC
         ]
         closing = [ev for o in later for ev in o.evidence[:1]]
-        closing += ctx.documented(key, DocumentedAction.CALCIFICATIONS_UNDER_US_ACKNOWLEDGED)
+        closing += ctx.documented(
+            ItemKind.CALCIFICATIONS_BIOPSIED_UNDER_US,
+            b.key,
+            DocumentedAction.CALCIFICATIONS_UNDER_US_ACKNOWLEDGED,
+        )
         yield build(
             ctx,
             ItemKind.CALCIFICATIONS_BIOPSIED_UNDER_US,
@@ -274,12 +281,16 @@ def specimen_radiograph_missing(ctx: Context) -> Iterator[ItemDecision]:
     for b in ctx.case.biopsies:
         if b.implied or _target_type(ctx, b) is not FindingType.CALCIFICATIONS:
             continue
-        key = f"{ItemKind.SPECIMEN_RADIOGRAPH_MISSING.value}:{b.key}"
-        images = [i for i in ctx.images(b.laterality, b.performed_at) if i.specimen]
+        # A specimen image whose report says it shows no calcifications does not close it: the
+        # calcifications may not have been sampled at all.
+        shown_absent = b.specimen_radiograph is SpecimenRadiograph.CALCIFICATIONS_ABSENT
+        images = [] if shown_absent else [i for i in ctx.images(b.laterality, b.performed_at) if i.specimen]
         closing = [image_evidence(i, "specimen radiograph") for i in images[:1]]
         if b.specimen_radiograph is SpecimenRadiograph.CALCIFICATIONS_PRESENT:
             closing += [b.evidence[-1]]
-        closing += ctx.documented(key, DocumentedAction.SPECIMEN_RADIOGRAPH)
+        closing += ctx.documented(
+            ItemKind.SPECIMEN_RADIOGRAPH_MISSING, b.key, DocumentedAction.SPECIMEN_RADIOGRAPH
+        )
         yield build(
             ctx,
             ItemKind.SPECIMEN_RADIOGRAPH_MISSING,
@@ -305,7 +316,6 @@ def surgical_biopsy_referral(ctx: Context) -> Iterator[ItemDecision]:
     for nf in ctx.case.not_feasible:
         side = nf.value.laterality
         subject = f"{side or 'U'}-{digest(nf.source_uid, nf.value.evidence.text)}"
-        key = f"{ItemKind.SURGICAL_BIOPSY_REFERRAL.value}:{subject}"
         pending = [
             f
             for f in ctx.case.findings
@@ -326,7 +336,9 @@ def surgical_biopsy_referral(ctx: Context) -> Iterator[ItemDecision]:
             )
         ]
         closing = [ev for b in later for ev in b.evidence[:1]]
-        closing += ctx.documented(key, DocumentedAction.SURGICAL_BIOPSY)
+        closing += ctx.documented(
+            ItemKind.SURGICAL_BIOPSY_REFERRAL, subject, DocumentedAction.SURGICAL_BIOPSY
+        )
         yield build(
             ctx,
             ItemKind.SURGICAL_BIOPSY_REFERRAL,

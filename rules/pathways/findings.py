@@ -110,14 +110,15 @@ def magnification_views_pending(ctx: Context) -> Iterator[ItemDecision]:
         if not triggers:
             continue
         first = min(triggers, key=lambda s: (s.at is None, s.at or ctx.now))
-        key = f"{ItemKind.MAGNIFICATION_VIEWS_PENDING.value}:{f.key}"
         views = [
             i
             for i in ctx.images(f.laterality, f.first_seen, _MAMMOGRAPHIC)
             if ViewModifier.MAGNIFICATION in i.modifiers
         ]
         closing = [image_evidence(i, "magnification view") for i in views[:1]]
-        closing += ctx.documented(key, DocumentedAction.STUDY_PERFORMED)
+        closing += ctx.documented(
+            ItemKind.MAGNIFICATION_VIEWS_PENDING, f.key, DocumentedAction.STUDY_PERFORMED
+        )
         risk = finding_risk(f)
         yield build(
             ctx,
@@ -159,9 +160,10 @@ def palpable_correlation(ctx: Context) -> Iterator[ItemDecision]:
         if any(on_or_after(p.at, at) for at, _, _ in same_side):
             continue  # explained by the same report (or earlier): never an open question
         key_subject = f"{side or 'U'}-{digest(p.source_uid, p.value.evidence.text)}"
-        item_key = f"{ItemKind.PALPABLE_CORRELATION.value}:{key_subject}"
         closing = [ev for _, _, ev in same_side] + list(
-            ctx.documented(item_key, DocumentedAction.PALPABLE_SITE_RESOLVED)
+            ctx.documented(
+                ItemKind.PALPABLE_CORRELATION, key_subject, DocumentedAction.PALPABLE_SITE_RESOLVED
+            )
         )
         unsampled_asym = [
             f

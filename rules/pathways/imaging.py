@@ -12,9 +12,13 @@ from rules.facts import Birads, Evidence, Recommendation, RecommendationKind, Re
 from rules.geometry import is_unplaced
 from rules.items import ItemDecision, ItemKind
 from rules.pathways.base import Context, build, image_evidence
+from rules.pathways.biopsy import concordance_record
 from rules.timeline import Stamped, add_months, digest
 
 _MAMMOGRAPHY = frozenset({Modality.MG, Modality.DBT})
+_ULTRASOUND = frozenset({Modality.US})
+_MR = frozenset({Modality.MR})
+_MAMMOGRAPHY_OR_ULTRASOUND = _MAMMOGRAPHY | _ULTRASOUND
 _FOLLOW_UP = frozenset(
     {RecommendationKind.SHORT_INTERVAL_FOLLOW_UP, RecommendationKind.ANNUAL_SCREENING}
 )
@@ -25,9 +29,9 @@ _CHANGES_PLAN = frozenset(
 
 def _per_report(recs: list[Stamped[Recommendation]]) -> list[list[Stamped[Recommendation]]]:
     """Repeated statements of one request in one report (findings and impression) are one request."""
-    groups: dict[tuple[str, str], list[Stamped[Recommendation]]] = {}
+    groups: dict[tuple[str, RecommendationKind], list[Stamped[Recommendation]]] = {}
     for r in recs:
-        groups.setdefault((r.source_uid, r.value.kind.value), []).append(r)
+        groups.setdefault((r.source_uid, r.value.kind), []).append(r)
     return list(groups.values())
 
 
@@ -45,37 +49,83 @@ def _covered(images: tuple[ImageRecord, ...], side: Laterality) -> ImageRecord |
     return None
 
 
-def priors_pending(ctx: Context) -> Iterator[ItemDecision]:
-    """A report asks for outside prior mammograms. Closes when an outside prior image arrives, an
-    addendum to the requesting report gives its final assessment, or a person documents receipt.
+def _answered(ctx: Context, requests: list[Stamped[Recommendation]]) -> list[Evidence]:
+    """A final assessment (not BI-RADS 0) in an addendum to one of the requesting reports."""
+    asking = {r.source_uid for r in requests}
+    return [
+        a.evidence
+        for r in ctx.case.reports
+        if asking.intersection(r.predecessor_uids)
+        for a in r.assessments
+        if a.category is not Birads.B0
+    ]
 
-    Source: clinical.md seed 3 (retrieve outside priors; do not delay) and MQSA ('Incomplete: need
-    prior mammograms' needs a follow-up report within 30 days).
-    """
+
+def _retrievals(ctx: Context) -> list[list[Stamped[Recommendation]]]:
+    """Requests for outside priors, one list per retrieval: a later report asking again while the
+    earlier request is unanswered (no final-assessment addendum, no documented receipt before it)
+    asks for the same priors."""
     recs = [
         r for r in ctx.case.recommendations if r.value.kind is RecommendationKind.OUTSIDE_PRIORS
     ]
+    retrievals: list[list[Stamped[Recommendation]]] = []
     for group in _per_report(recs):
-        first = group[0]
+        if retrievals and not _answered_before(ctx, retrievals[-1], group[0]):
+            retrievals[-1] += group
+        else:
+            retrievals.append(list(group))
+    return retrievals
+
+
+def _answered_before(
+    ctx: Context, requests: list[Stamped[Recommendation]], again: Stamped[Recommendation]
+) -> bool:
+    if again.at is None:
+        return False
+    asking = {r.source_uid for r in requests}
+    for report in ctx.case.reports:
+        if (
+            asking.intersection(report.predecessor_uids)
+            and report.observed_at is not None
+            and report.observed_at <= again.at
+            and any(a.category is not Birads.B0 for a in report.assessments)
+        ):
+            return True
+    subject = digest(requests[0].source_uid, "outside-priors")
+    return any(
+        d.decided_at <= again.at
+        for d in ctx.documented_decisions(
+            ItemKind.PRIORS_PENDING, subject, DocumentedAction.PRIORS_RECEIVED
+        )
+    )
+
+
+def priors_pending(ctx: Context) -> Iterator[ItemDecision]:
+    """A report asks for outside prior mammograms. Closes when an outside prior image arrives, an
+    addendum to a requesting report gives its final assessment, or a person documents receipt.
+
+    Prior mammograms are examinations of both breasts, so the item is bilateral whatever breast
+    the requesting report is about; a later report asking again while the request is unanswered
+    is the same request (one item, its evidence growing).
+    Source: clinical.md seed 3 (retrieve outside priors; do not delay) and MQSA ('Incomplete: need
+    prior mammograms' needs a follow-up report within 30 days).
+    """
+    for requests in _retrievals(ctx):
+        first = requests[0]
         subject = digest(first.source_uid, "outside-priors")
-        key = f"{ItemKind.PRIORS_PENDING.value}:{subject}"
         priors = [i for i in ctx.case.images if i.outside_prior]
         closing = [image_evidence(i, "outside prior received") for i in priors[:1]]
-        closing += [
-            a.evidence
-            for r in ctx.case.reports
-            if first.source_uid in r.predecessor_uids
-            for a in r.assessments
-            if a.category is not Birads.B0
-        ][:1]
-        closing += ctx.documented(key, DocumentedAction.PRIORS_RECEIVED)
+        closing += _answered(ctx, requests)[:1]
+        closing += ctx.documented(
+            ItemKind.PRIORS_PENDING, subject, DocumentedAction.PRIORS_RECEIVED
+        )
         yield build(
             ctx,
             ItemKind.PRIORS_PENDING,
             subject,
-            laterality=first.value.laterality or Laterality.BOTH,
+            laterality=Laterality.BOTH,
             opened_at=first.at,
-            evidence=[r.value.evidence for r in group],
+            evidence=[r.value.evidence for r in requests],
             next_step="Retrieve the outside prior mammograms for comparison.",
             closes_when="outside priors are received",
             closing=closing,
@@ -83,17 +133,20 @@ def priors_pending(ctx: Context) -> Iterator[ItemDecision]:
 
 
 def _is_supplemental(ctx: Context, r: Stamped[Recommendation]) -> bool:
+    report = ctx.case.report(r.source_uid)
+    dense = report is not None and report.composition is not None and report.composition.dense
     if r.value.kind is RecommendationKind.SUPPLEMENTAL_ULTRASOUND:
-        return True
+        # "Bilateral ultrasound" is supplemental screening for dense tissue; asked for to work up
+        # masses in fatty breasts ("if priors are unavailable, recall for bilateral ultrasound")
+        # it is diagnostic imaging, which this item is not about.
+        return dense or "dens" in r.value.evidence.text.lower() or not (report and report.findings)
     if r.value.kind is not RecommendationKind.ULTRASOUND or r.value.target_type is not None:
         return False
     # 'Ultrasound' in a dense-breast report that describes no finding is whole-breast screening.
-    report = ctx.case.report(r.source_uid)
     return (
         report is not None
         and report.kind is ReportKind.RADIOLOGY
-        and report.composition is not None
-        and report.composition.dense
+        and dense
         and not report.findings
         and is_unplaced(r.value.target_location)
     )
@@ -109,11 +162,12 @@ def supplemental_ultrasound_pending(ctx: Context) -> Iterator[ItemDecision]:
     for group in _per_report(recs):
         first = group[0]
         side = first.value.laterality or Laterality.BOTH
-        subject = f"{side.value}-{digest(first.source_uid, 'supplemental-ultrasound')}"
-        key = f"{ItemKind.SUPPLEMENTAL_ULTRASOUND_PENDING.value}:{subject}"
-        done = _covered(ctx.images(None, first.at, frozenset({Modality.US})), side)
+        subject = str(side) + "-" + digest(first.source_uid, "supplemental-ultrasound")
+        done = _covered(ctx.images(None, first.at, _ULTRASOUND), side)
         closing = [image_evidence(done, "breast ultrasound")] if done is not None else []
-        closing += ctx.documented(key, DocumentedAction.STUDY_PERFORMED)
+        closing += ctx.documented(
+            ItemKind.SUPPLEMENTAL_ULTRASOUND_PENDING, subject, DocumentedAction.STUDY_PERFORMED
+        )
         yield build(
             ctx,
             ItemKind.SUPPLEMENTAL_ULTRASOUND_PENDING,
@@ -149,38 +203,51 @@ def _follow_up_side(ctx: Context, r: Stamped[Recommendation]) -> Laterality:
 def _qualifying_modalities(r: Recommendation) -> frozenset[Modality]:
     wanted = (r.modality or "").lower()
     if "ultra" in wanted or "sono" in wanted or wanted == "us":
-        return frozenset({Modality.US})
+        return _ULTRASOUND
     if "mr" in wanted:
-        return frozenset({Modality.MR})
+        return _MR
     if "mammo" in wanted or r.kind is RecommendationKind.ANNUAL_SCREENING:
         return _MAMMOGRAPHY
-    return _MAMMOGRAPHY | {Modality.US}
+    return _MAMMOGRAPHY_OR_ULTRASOUND
 
 
-def _superseded_by(ctx: Context, r: Stamped[Recommendation], side: Laterality) -> list[Evidence]:
-    """A later report that changes the plan for that breast, or a biopsy still to be done there."""
-    out: list[Evidence] = []
-    for report in ctx.case.reports:
-        if report.source_uid == r.source_uid or r.at is None or report.observed_at is None:
-            continue
-        if report.observed_at <= r.at:
-            continue
-        for rec in report.recommendations:
-            if (rec.kind in _FOLLOW_UP or rec.kind is RecommendationKind.BIOPSY) and (
-                rec.laterality is None or rec.laterality.covers(side)
-            ):
-                out.append(rec.evidence)
-        for a in report.assessments:
-            if a.category in _CHANGES_PLAN and (a.laterality is None or a.laterality.covers(side)):
-                out.append(a.evidence)
+def _superseded_by(
+    ctx: Context, r: Stamped[Recommendation], side: Laterality
+) -> Evidence | None:
+    """The first sign the plan changed for that breast, or is on hold: a later report recommending
+    something else or assessing it 0, 4-6; a biopsy recommendation there still to be done; or a
+    biopsy there still awaiting its pathology or its radiology-pathology concordance."""
+    if r.at is not None:
+        for report in ctx.case.reports:
+            if report.source_uid == r.source_uid or report.observed_at is None:
+                continue
+            if report.observed_at <= r.at:
+                continue
+            for rec in report.recommendations:
+                if (rec.kind in _FOLLOW_UP or rec.kind is RecommendationKind.BIOPSY) and (
+                    rec.laterality is None or rec.laterality.covers(side)
+                ):
+                    return rec.evidence
+            for a in report.assessments:
+                if a.category in _CHANGES_PLAN and (
+                    a.laterality is None or a.laterality.covers(side)
+                ):
+                    return a.evidence
     for f in ctx.case.findings:
         if (
             f.flagged_for_biopsy
             and not ctx.correlations.sampled_by(f.key)
             and (f.laterality is None or f.laterality.covers(side))
         ):
-            out.append(f.suspicion[-1].evidence[0] if f.suspicion[-1].evidence else f.evidence[0])
-    return out
+            return f.suspicion[-1].evidence[0] if f.suspicion[-1].evidence else f.evidence[0]
+    for b in ctx.case.biopsies:
+        # A biopsy there whose result is not settled: routine follow-up rests on a benign
+        # concordant result (discordant goes to excision or re-biopsy), so it waits for it.
+        if b.laterality is not None and not b.laterality.covers(side):
+            continue
+        if not b.pathology or not concordance_record(ctx, b):
+            return b.evidence[0]
+    return None
 
 
 def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
@@ -189,9 +256,12 @@ def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
     Due at the end of the window (target date + window_after_days). Closes when a qualifying study of
     that breast (the modality asked for; mammography for a screen) is acquired on or after the window
     start, or when the plan is superseded: a later report recommends something else for that breast,
-    or a biopsy recommendation there is still pending. Source: clinical.md (BI-RADS 3: 6-month
+    or a biopsy recommendation there is still pending. It is on hold (closed, and opens again by
+    itself) while a biopsy of that breast awaits its pathology or its documented concordance:
+    routine follow-up rests on a benign concordant result. Source: clinical.md (BI-RADS 3: 6-month
     unilateral follow-up, only ~72-74% return on time; benign concordant: 6-month follow-up; normal
-    contralateral breast -> annual screening); DESIGN.md "Open items".
+    contralateral breast -> annual screening); DESIGN.md "The problem" (discordant benign ->
+    excision or re-biopsy, never routine follow-up) and "Open items".
     """
     policy = ctx.config.follow_up
     recs = [r for r in ctx.case.recommendations if r.value.kind in _FOLLOW_UP]
@@ -207,12 +277,13 @@ def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
         window_start = target - timedelta(days=policy.window_before_days)
         due = target + timedelta(days=policy.window_after_days)
         side = _follow_up_side(ctx, first)
-        subject = f"{side.value}-{digest(first.source_uid, first.value.kind.value)}"
-        key = f"{ItemKind.FOLLOW_UP_DUE.value}:{subject}"
+        subject = str(side) + "-" + digest(first.source_uid, first.value.kind)
         study = _covered(ctx.images(None, window_start, _qualifying_modalities(first.value)), side)
         closing = [image_evidence(study, "follow-up study")] if study is not None else []
-        closing += ctx.documented(key, DocumentedAction.STUDY_PERFORMED)
-        closing += _superseded_by(ctx, first, side)[:1]
+        closing += ctx.documented(ItemKind.FOLLOW_UP_DUE, subject, DocumentedAction.STUDY_PERFORMED)
+        superseded = _superseded_by(ctx, first, side)
+        if superseded is not None:
+            closing.append(superseded)
         what = first.value.modality or (
             "screening mammogram"
             if first.value.kind is RecommendationKind.ANNUAL_SCREENING
@@ -226,7 +297,7 @@ def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
             opened_at=first.at,
             evidence=[r.value.evidence for r in group],
             next_step=f"Schedule the {months}-month follow-up {what} "
-            f"(window {window_start:%Y-%m-%d} to {due:%Y-%m-%d}).",
+            f"(window {window_start.date()} to {due.date()}).",
             closes_when="a qualifying study of that breast is performed in or after the window, "
             "or a later report changes the plan",
             closing=closing,

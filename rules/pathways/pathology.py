@@ -57,7 +57,6 @@ def high_risk_lesion(ctx: Context) -> Iterator[ItemDecision]:
             s.value.category is PathologyCategory.MALIGNANT for s in b.pathology
         ):
             continue
-        key = f"{ItemKind.HIGH_RISK_LESION.value}:{b.key}"
         lesions = [lesion for s in specimens for lesion in s.value.lesions]
         notes = sorted({_UPGRADE_NOTES[lesion] for lesion in lesions if lesion in _UPGRADE_NOTES})
         named = (
@@ -65,7 +64,12 @@ def high_risk_lesion(ctx: Context) -> Iterator[ItemDecision]:
             or "high-risk lesion"
         )
         closing = list(
-            ctx.documented(key, DocumentedAction.SURGICAL_CONSULTATION, DocumentedAction.REFERRAL)
+            ctx.documented(
+                ItemKind.HIGH_RISK_LESION,
+                b.key,
+                DocumentedAction.SURGICAL_CONSULTATION,
+                DocumentedAction.REFERRAL,
+            )
         )
         closing += [ev for o in _surgery_after(ctx, b) for ev in o.evidence[:1]]
         yield build(
@@ -95,14 +99,18 @@ def malignancy_referral(ctx: Context) -> Iterator[ItemDecision]:
         specimens = [s for s in b.pathology if s.value.category is PathologyCategory.MALIGNANT]
         if not specimens:
             continue
-        key = f"{ItemKind.MALIGNANCY_REFERRAL.value}:{b.key}"
         lesions = {lesion for s in specimens for lesion in s.value.lesions}
         invasive = lesions & {Lesion.IDC, Lesion.ILC, Lesion.INVASIVE_CARCINOMA}
         note = ""
         if Lesion.DCIS in lesions and not invasive:
             note = " DCIS at core biopsy is upgraded to invasive cancer at excision in about 20% of cases."
         closing = list(
-            ctx.documented(key, DocumentedAction.REFERRAL, DocumentedAction.SURGICAL_CONSULTATION)
+            ctx.documented(
+                ItemKind.MALIGNANCY_REFERRAL,
+                b.key,
+                DocumentedAction.REFERRAL,
+                DocumentedAction.SURGICAL_CONSULTATION,
+            )
         )
         closing += [ev for o in _surgery_after(ctx, b) for ev in o.evidence[:1]]
         yield build(

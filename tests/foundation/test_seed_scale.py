@@ -68,13 +68,15 @@ def test_seed_command_fills_the_worklist(postgres_url: str, tmp_path: Path) -> N
                          sessions)
         with TestClient(app) as client:
             client.headers["Authorization"] = f"Bearer {token}"
-            every = client.get("/api/v1/items").json()
+            every = client.get("/api/v1/items", params=[
+                ("status", s) for s in ("open", "acknowledged", "resolved", "dismissed")]).json()
             assert every["total"] == ITEMS and len(every["items"]) == 50
             assert every["items"][0]["patient_id"].startswith("SEED-")
-            opened = client.get("/api/v1/items",
-                                params=[("status", "open"), ("status", "acknowledged")]).json()
+            opened = client.get("/api/v1/items").json()  # the active ones, by default
             assert opened["total"] == active
-            one = client.get("/api/v1/items", params={"patient_id": "SEED-0000001"}).json()
+            one = client.get("/api/v1/items", params=[("patient_id", "SEED-0000001"), ("status", "open"),
+                                                      ("status", "resolved"), ("status", "dismissed"),
+                                                      ("status", "acknowledged")]).json()
             assert one["items"] and all(i["patient_id"] == "SEED-0000001" for i in one["items"])
             assert client.get("/", params={"kind": "follow-up-due"}).status_code == 200
     finally:

@@ -91,12 +91,18 @@ def check_closed(expected: dict[str, Any], closed_items: Sequence[ItemDecision])
 
 
 def replay(steps: Iterable[tuple[datetime, Case]]) -> tuple[list[ItemDecision], list[ItemDecision]]:
-    """Evaluate after each step; return (open at the end, items open at some point and not at the end)."""
+    """Evaluate after each step; return (open at the end, items closed at the end).
+
+    Closed, as the service stores them: open at some point and not at the end (resolved, or
+    dismissed when no longer called for), or satisfied before they were ever seen open (the
+    service records those as resolved: the step was needed and done, e.g. a pathology report that
+    states concordance itself)."""
     ever: dict[str, ItemDecision] = {}
     final: tuple[ItemDecision, ...] = ()
     for now, case in steps:
-        final = evaluate(case, now).open
-        for item in final:
+        result = evaluate(case, now)
+        final = result.open
+        for item in (*result.open, *result.satisfied):
             ever.setdefault(item.key, item)
     open_keys = {i.key for i in final}
     return list(final), [i for k, i in ever.items() if k not in open_keys]

@@ -1,0 +1,68 @@
+"""The project's own story cases (``tests/cases``), pushed over DICOM like the shared examples.
+
+Thirty-odd stories written for this project, wider than the shared examples: typos and shorthand,
+addenda, bilateral work-ups, rad-path notes, outside priors, palpable lumps. Time order on SQLite
+(the embedded default), shuffled order on PostgreSQL (production); the end state must match each
+case's ``expected`` block either way.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from dicom_io.synth import load_case
+from tests.pipeline.expectations import problems
+from tests.pipeline.harness import failed_rows, push, stored_items
+from worklist.settings import Settings
+
+CASES = Path(__file__).parents[1] / "cases"
+
+
+# Stories the product does not get right yet, each with the reason; strict, so a fix shows up.
+KNOWN_GAPS = {
+    "TC-0119": "a report saying the referral was made is not read as a documented referral "
+               "(malignancy-referral stays open until a coordinator documents it)",
+    "TC-0121": "a report saying the surgical consultation took place is not read as documented "
+               "(high-risk-lesion stays open until a coordinator documents it)",
+    "TC-0130": "a hedged correspondence ('indeterminate whether the lesion represents the finding') "
+               "counts as no statement, so the features decide instead of raising correlation-review",
+    "TC-0123": "an addendum to an addendum correcting 'concordant' to 'discordant': right when the "
+               "reader and rules are run directly, but over DICOM no discordant-pathology item opens "
+               "(cause not found yet)",
+}
+
+
+def _stories() -> list[object]:
+    return [
+        pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p.stem], strict=True))
+        if p.stem in KNOWN_GAPS else pytest.param(p, id=p.stem)
+        for p in sorted(CASES.glob("*.yaml"))
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("path", _stories())
+def test_story_in_time_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
+    settings, sessions = service
+    case = load_case(path)
+    push(settings, case, None, sessions, wait_each=True)
+    assert failed_rows(sessions) == []
+    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=True) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("path", _stories())
+def test_story_in_shuffled_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
+    settings, sessions = service
+    case = load_case(path)
+    order = list(range(1, len(case["events"]) + 1))
+    random.Random(path.stem).shuffle(order)
+    push(settings, case, order, sessions, wait_each=False)
+    assert failed_rows(sessions) == []
+    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=False) == []
