@@ -110,11 +110,14 @@ def main() -> None:
     args = parser.parse_args()
     started, clock = datetime.now(UTC), time.perf_counter()
     sections: list[Section] = []
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     for name in args.only or BENCHMARKS:
         console.rule(name)
         module = importlib.import_module(f"bench.{name}")
         begin = time.perf_counter()
         produced = module.measure(quick=args.quick)
+        if cores is not None:
+            os.sched_setaffinity(0, cores)  # a one-core benchmark must not pin the ones after it
         for section in produced:
             section.seconds = section.seconds or (time.perf_counter() - begin) / len(produced)
         sections += produced

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import date
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.push import push_case
-from tests.pipeline.expectations import StoredItem
+from tests.pipeline.expectations import StoredItem, problems
 from worklist.db.models import InboxObject, InboxState, Item, Patient
 from worklist.settings import Settings
 
@@ -56,3 +57,21 @@ def push(settings: Settings, case: dict[str, Any], order: list[int] | None,
         if wait_each:
             wait_idle(sessions)
     wait_idle(sessions)
+
+
+def check_in_time_order(settings: Settings, sessions: sessionmaker[Session], case: dict[str, Any]) -> None:
+    """Push each event after the service went idle on the one before; the end state must match
+    the case's expected block, closed items included."""
+    push(settings, case, None, sessions, wait_each=True)
+    assert failed_rows(sessions) == []
+    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=True) == []
+
+
+def check_shuffled(settings: Settings, sessions: sessionmaker[Session], case: dict[str, Any],
+                   seed: str) -> None:
+    """Push the events in a (seeded) random order without waiting; the same open items must result."""
+    order = list(range(1, len(case["events"]) + 1))
+    random.Random(seed).shuffle(order)
+    push(settings, case, order, sessions, wait_each=False)
+    assert failed_rows(sessions) == []
+    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=False) == []

@@ -8,7 +8,6 @@ the end state must be the same.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.synth import load_case
 from tests.conftest import SHARED_EXAMPLES
-from tests.pipeline.expectations import problems
-from tests.pipeline.harness import failed_rows, push, stored_items
+from tests.pipeline.harness import check_in_time_order, check_shuffled
 from worklist.settings import Settings
 
 
@@ -28,19 +26,10 @@ def _examples() -> list[Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
 def test_example_in_time_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
-    settings, sessions = service
-    case = load_case(path)
-    push(settings, case, None, sessions, wait_each=True)
-    assert failed_rows(sessions) == []
-    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=True) == []
+    check_in_time_order(*service, load_case(path))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
 def test_example_in_shuffled_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
-    settings, sessions = service
-    case = load_case(path)
-    order = list(range(1, len(case["events"]) + 1))
-    random.Random(path.stem).shuffle(order)
-    push(settings, case, order, sessions, wait_each=False)
-    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=False) == []
+    check_shuffled(*service, load_case(path), path.stem)

@@ -8,15 +8,13 @@ case's ``expected`` block either way.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.synth import load_case
-from tests.pipeline.expectations import problems
-from tests.pipeline.harness import failed_rows, push, stored_items
+from tests.pipeline.harness import check_in_time_order, check_shuffled
 from worklist.settings import Settings
 
 CASES = Path(__file__).parents[1] / "cases"
@@ -48,21 +46,11 @@ def _stories() -> list[object]:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("path", _stories())
 def test_story_in_time_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
-    settings, sessions = service
-    case = load_case(path)
-    push(settings, case, None, sessions, wait_each=True)
-    assert failed_rows(sessions) == []
-    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=True) == []
+    check_in_time_order(*service, load_case(path))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("path", _stories())
 def test_story_in_shuffled_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
-    settings, sessions = service
-    case = load_case(path)
-    order = list(range(1, len(case["events"]) + 1))
-    random.Random(path.stem).shuffle(order)
-    push(settings, case, order, sessions, wait_each=False)
-    assert failed_rows(sessions) == []
-    assert problems(case["expected"], stored_items(sessions, case["patient"]["id"]), check_closed=False) == []
+    check_shuffled(*service, load_case(path), path.stem)
