@@ -207,21 +207,21 @@ def expected(sqlite_template: Path,
     return state
 
 
-def _waiting_on_patient_lock(sessions: sessionmaker[Session]) -> int:
-    """Backends of this database blocked on an advisory lock (the patient's evaluation lock)."""
+def _client_backends(sessions: sessionmaker[Session], condition: str) -> int:
+    """Other client backends of this database in the given state (pg_stat_activity columns)."""
     with sessions() as session:
         return int(session.scalar(text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND backend_type = 'client backend' AND wait_event_type = 'Lock' "
-            "AND wait_event = 'advisory'")) or 0)
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND " + condition)) or 0)
+
+
+def _waiting_on_patient_lock(sessions: sessionmaker[Session]) -> int:
+    """Backends blocked on an advisory lock (the patient's evaluation lock)."""
+    return _client_backends(sessions, "wait_event_type = 'Lock' AND wait_event = 'advisory'")
 
 
 def _open_transactions(sessions: sessionmaker[Session]) -> int:
-    with sessions() as session:
-        return int(session.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
-            "AND xact_start IS NOT NULL")) or 0)
+    return _client_backends(sessions, "xact_start IS NOT NULL")
 
 
 def test_a_worker_killed_mid_task_leaves_no_trace_and_the_row_runs_once(
