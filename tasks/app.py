@@ -16,6 +16,7 @@ celery_app = Celery("worklist", set_as_current=False)
 
 def configure(settings: Settings) -> Celery:
     """Point the app at the configured broker and install the beat schedule."""
+    _forget_broker_connections()
     celery_app.conf.update(
         broker_url=settings.broker_url,
         task_serializer="json",
@@ -44,3 +45,13 @@ def configure(settings: Settings) -> Celery:
         },
     )
     return celery_app
+
+
+def _forget_broker_connections() -> None:
+    """Drop pooled connections to a previously configured broker. ``close()`` alone keeps the
+    producer pool, which would go on publishing to the old broker (a process pointed at a second
+    broker, as tests do)."""
+    celery_app.close()
+    amqp = celery_app.__dict__.get("amqp")  # created on first use
+    if amqp is not None:
+        amqp._producer_pool = None

@@ -40,14 +40,34 @@ def _site() -> SiteConfig:
     return load_site_config(runtime.settings().site_config)
 
 
+def _retry_delay(retries: int) -> int:
+    return min(2**retries, 300)
+
+
 @celery_app.task(name="worklist.ingest", bind=True, acks_late=True, reject_on_worker_lost=True,
                  max_retries=8)
 def ingest(self: Any, inbox_id: int) -> str:
     try:
         return process(_context(), inbox_id).value
     except TRANSIENT as error:
-        countdown = min(2 ** self.request.retries, 300)
-        raise self.retry(exc=TransientError(type(error).__name__), countdown=countdown) from None
+        raise self.retry(exc=TransientError(type(error).__name__),
+                         countdown=_retry_delay(self.request.retries)) from None
+
+
+@celery_app.task(name="worklist.ingest_many", acks_late=True, reject_on_worker_lost=True)
+def ingest_many(inbox_ids: list[int]) -> dict[str, int]:
+    """The rows the listener committed together, one after the other, each in its own
+    transaction: a redelivery after a crash finds the finished ones done. A row that meets a
+    transient error goes on alone as ``worklist.ingest``, with that task's retries."""
+    outcomes: dict[str, int] = {}
+    for inbox_id in inbox_ids:
+        try:
+            outcome = process(_context(), inbox_id).value
+        except TRANSIENT:
+            ingest.apply_async(args=[inbox_id], countdown=_retry_delay(0))
+            outcome = "retrying"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @celery_app.task(name="worklist.sweep_inbox", acks_late=True)

@@ -23,7 +23,7 @@ def start_pipeline(settings: Settings, sessions: sessionmaker[Session]) -> Pipel
 
         app = configure(settings)
         broker = BrokerDispatcher(
-            lambda inbox_id: app.send_task("worklist.ingest", args=[inbox_id], retry=False)
+            lambda ids: app.send_task("worklist.ingest_many", args=[ids], retry=False)
         )
         return Pipeline(broker.submit, broker.close)
 

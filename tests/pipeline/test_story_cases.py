@@ -28,9 +28,6 @@ KNOWN_GAPS = {
                "(high-risk-lesion stays open until a coordinator documents it)",
     "TC-0130": "a hedged correspondence ('indeterminate whether the lesion represents the finding') "
                "counts as no statement, so the features decide instead of raising correlation-review",
-    "TC-0123": "an addendum to an addendum correcting 'concordant' to 'discordant': right when the "
-               "reader and rules are run directly, but over DICOM no discordant-pathology item opens "
-               "(cause not found yet)",
 }
 
 

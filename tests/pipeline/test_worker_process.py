@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rules.items import ItemKind
 from rules.reader import read_report
-from tasks.app import celery_app
+from tasks.app import celery_app, configure
 from tasks.ingest import IngestContext, Outcome, process
 from tasks.wiring import start_pipeline
 from tests.conftest import free_port
@@ -298,6 +298,36 @@ def test_c_store_succeeds_while_redis_is_down_and_everything_is_processed_after(
                    == {InboxState.DONE}, START, "both objects to be processed after the outage")
 
     assert case_state(sessions) == reference
+
+
+def test_rows_sent_together_are_each_processed_once_and_a_repeated_message_changes_nothing(
+    stack: Stack, tmp_path: Path, expected: Callable[[], dict[str, Any]],
+) -> None:
+    settings, sessions = stack.settings, stack.sessions
+    datasets = list(_objects())
+    server = start_listener(settings, sessions)  # no hand-off: the rows stay pending
+    try:
+        assert _push(settings, tmp_path / "out", *datasets) == [0, 0]
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+    rows = _rows(sessions)
+    ids = [rows[ds.SOPInstanceUID].id for ds in datasets]
+    worker = stack.processes.worker()
+    app = configure(settings)
+    try:
+        # As the listener's publisher sends rows committed together; an id that no longer
+        # exists must not stop the others.
+        app.send_task("worklist.ingest_many", args=[[*ids, max(ids) + 1000]])
+        worker.wait_for("{'done': 2, 'missing': 1}", START)
+        assert {_state(sessions, ds.SOPInstanceUID) for ds in datasets} == {InboxState.DONE}
+        assert case_state(sessions) == expected()
+
+        app.send_task("worklist.ingest_many", args=[ids])  # a redelivery
+        worker.wait_for("{'already-done': 2}", START)
+    finally:
+        app.close()
+    assert [row.attempts for row in _rows(sessions).values()] == [1, 1]
+    assert case_state(sessions) == expected()
 
 
 def _mails_by_item_and_level(smtp: SmtpServer) -> list[tuple[int, int]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rules.addenda import own_statements
 from rules.anatomy import Laterality
 from rules.case import AssembledCase, Case
 from rules.case import Finding as CaseFinding
@@ -82,7 +83,7 @@ def _report_facts(reports: Sequence[Report]) -> tuple[ReportFacts, ...]:
         if report.sop_instance_uid in linked:
             item = replace(item, predecessor_uids=linked[report.sop_instance_uid])
         facts.append(item)
-    return tuple(facts)
+    return own_statements(facts)
 
 
 def _image_record(image: Image, study_uid: str) -> ImageRecord:
