@@ -57,8 +57,7 @@ QUICK_LARGE = CorpusSpec("quick-large", studies=2, rows=3328, columns=2560, dbt_
                          dbt_frames=6, dbt_rows=2457, dbt_columns=1890)
 
 LANES = 8
-"""storescu processes pushing at once (enough that SO_REUSEPORT's hashing of connections to
-processes evens out)."""
+"""storescu processes pushing at once, as several modalities and a PACS forwarding queue do."""
 PROCESSES = 2
 """``worklist listener --processes``: one per core of the 2-core machine the figures come from."""
 CALLING_AE = "BENCHPACS"

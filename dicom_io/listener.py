@@ -6,13 +6,14 @@ bindings, so a test can call them directly and nothing lives in a global.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -23,6 +24,7 @@ from pynetdicom.events import Event
 from pynetdicom.transport import AssociationSocket, RequestHandler, ThreadedAssociationServer
 
 from dicom_io import sop_classes
+from dicom_io.balance import LeastBusyAccept, SharedSocket, Turns
 from dicom_io.ingest import Expected, Status, ingest
 from dicom_io.ports import InboxSink, Limits, Origin
 from dicom_io.spool import Spool
@@ -74,9 +76,9 @@ class ListenerConfig:
     max_pdu: int = 262_144
     tls: ssl.SSLContext | None = field(default=None, compare=False)
     network_timeout: float = 60.0
-    reuse_port: bool = False
-    """Share the port with other listener processes (SO_REUSEPORT): the kernel spreads new
-    associations across them, so several processes use several cores."""
+    shared: SharedSocket | None = field(default=None, compare=False)
+    """A listening socket shared with other listener processes, so several processes use several
+    cores; the least busy accepts each new association. None: bind ``host:port`` alone."""
 
 
 _FIRST_READ = 1024 * 1024
@@ -123,12 +125,8 @@ class _Server(ThreadedAssociationServer):
         super().__init__(*args, request_handler=_RequestHandler, **kwargs)
 
 
-class _SharedPortServer(_Server):
-    """Bound with SO_REUSEPORT, beside the other listener processes."""
-
-    def server_bind(self) -> None:
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        super().server_bind()
+class _SharedSocketServer(LeastBusyAccept, _Server):
+    """On the socket shared with the other listener processes, accepting in turn."""
 
 
 def handle_echo(event: Event) -> int:
@@ -179,6 +177,10 @@ def handle_store(event: Event, sink: InboxSink, spool: Spool, limits: Limits) ->
     return result.status
 
 
+def handle_connection_close(event: Event, turns: Turns) -> None:
+    turns.closed()
+
+
 def handle_rejected(event: Event, sink: InboxSink, allowed_aes: Sequence[str]) -> None:
     requestor = event.assoc.requestor
     calling = str(requestor.ae_title).strip()
@@ -203,9 +205,10 @@ def build_ae(config: ListenerConfig) -> AE:
     return ae
 
 
-def event_handlers(
-    config: ListenerConfig, sink: InboxSink, spool: Spool
-) -> list[tuple[evt.EventType, object] | tuple[evt.EventType, object, list[object]]]:
+Handlers = list[tuple[evt.EventType, object] | tuple[evt.EventType, object, list[object]]]
+
+
+def event_handlers(config: ListenerConfig, sink: InboxSink, spool: Spool) -> Handlers:
     return [
         (evt.EVT_CONN_OPEN, handle_connection_open),
         (evt.EVT_C_ECHO, handle_echo),
@@ -218,11 +221,17 @@ def start(config: ListenerConfig, sink: InboxSink, spool: Spool) -> ThreadedAsso
     """Start listening in background threads; call ``shutdown()`` on the result to stop."""
     spool.ensure()
     ae = build_ae(config)
+    handlers = event_handlers(config, sink, spool)
+    server_class: Callable[..., ThreadedAssociationServer] = _Server
+    if config.shared is not None:
+        turns = Turns(config.shared)
+        handlers.append((evt.EVT_CONN_CLOSE, handle_connection_close, [turns]))
+        server_class = functools.partial(_SharedSocketServer, turns=turns)
     server = cast(ThreadedAssociationServer, ae.make_server(
         (config.host, config.port),
-        evt_handlers=event_handlers(config, sink, spool),  # type: ignore[arg-type]
+        evt_handlers=handlers,  # type: ignore[arg-type]
         ssl_context=config.tls,
-        server_class=_SharedPortServer if config.reuse_port else _Server,
+        server_class=server_class,  # type: ignore[arg-type]
     ))
     ae._servers.append(server)  # as start_server does: the server's shutdown() removes it
     threading.Thread(target=server.serve_forever, name="dicom-acceptor", daemon=True).start()

@@ -1,4 +1,4 @@
-"""``worklist listener --processes 2``: two processes accept associations on one port."""
+"""``worklist listener --processes 2``: two processes accept associations on one port, in turn."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from pynetdicom import AE
+from pynetdicom.association import Association
+from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,14 +26,19 @@ from worklist.db.models import InboxObject
 ASSOCIATIONS = 12
 
 
-def _listening_processes(port: int) -> set[int]:
-    """Processes holding a listening TCP socket on ``port`` (from /proc/net/tcp and fds)."""
+LISTEN, ESTABLISHED = "0A", "01"
+"""TCP states as /proc/net/tcp writes them."""
+
+
+def _sockets_by_process(port: int, state: str) -> dict[int, int]:
+    """How many TCP sockets on local ``port`` in ``state`` each process holds (from
+    /proc/net/tcp and the processes' file descriptors)."""
     inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
             inodes.add(fields[9])
-    holders = set()
+    holders: dict[int, int] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -38,17 +46,28 @@ def _listening_processes(port: int) -> set[int]:
             links = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
         except OSError:
             continue
-        if any(link.startswith("socket:[") and link[8:-1] in inodes for link in links):
-            holders.add(int(proc.name))
+        held = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+        if held:
+            holders[int(proc.name)] = held
     return holders
+
+
+def _listening_processes(port: int) -> set[int]:
+    return set(_sockets_by_process(port, LISTEN))
+
+
+def _open_associations(port: int, count: int) -> list[Association]:
+    ae = AE(ae_title="BALANCE")
+    ae.add_requested_context(Verification)
+    associations = [ae.associate("127.0.0.1", port, ae_title=LISTENER_AE) for _ in range(count)]
+    assert all(association.is_established for association in associations)
+    return associations
 
 
 @pytest.mark.slow
 def test_two_listener_processes_share_the_port_and_keep_every_object(
     database_url: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    if not hasattr(__import__("socket"), "SO_REUSEPORT"):
-        pytest.skip("SO_REUSEPORT is not available here")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKLIST_")} | {
         "WORKLIST_DATABASE_URL": database_url, "WORKLIST_DATA_DIR": str(tmp_path / "data"),
@@ -89,6 +108,17 @@ def test_two_listener_processes_share_the_port_and_keep_every_object(
         with sessions() as session:
             rows = session.scalar(select(func.count()).select_from(InboxObject))
         assert rows == 2 * ASSOCIATIONS
+
+        # Associations held open spread evenly: the least busy process accepts the next one.
+        held = _open_associations(port, ASSOCIATIONS)
+        try:
+            by_process = _sockets_by_process(port, ESTABLISHED)
+            ours = {pid: count for pid, count in by_process.items() if pid in holders}
+            assert sum(ours.values()) == ASSOCIATIONS, by_process
+            assert sorted(ours.values()) == [ASSOCIATIONS // 2] * 2, ours
+        finally:
+            for association in held:
+                association.release()
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -14,6 +14,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io import listener as dicom_listener
+from dicom_io.balance import SharedSocket
 from dicom_io.ports import Limits
 from dicom_io.spool import Spool
 from dicom_io.tls import server_context
@@ -29,7 +30,8 @@ from worklist.settings import Settings
 log = logging.getLogger("worklist.listener")
 
 
-def listener_config(settings: Settings, reuse_port: bool = False) -> dicom_listener.ListenerConfig:
+def listener_config(settings: Settings,
+                    shared: SharedSocket | None = None) -> dicom_listener.ListenerConfig:
     tls = None
     if settings.dicom_tls_cert is not None and settings.dicom_tls_key is not None:
         tls = server_context(settings.dicom_tls_cert, settings.dicom_tls_key, settings.dicom_tls_ca)
@@ -41,7 +43,7 @@ def listener_config(settings: Settings, reuse_port: bool = False) -> dicom_liste
         allowed_aes=tuple(settings.allowed_aes),
         max_pdu=settings.max_pdu,
         tls=tls,
-        reuse_port=reuse_port,
+        shared=shared,
     )
 
 
@@ -59,14 +61,14 @@ class RunningListener:
 
 def start_listener(
     settings: Settings, sessions: sessionmaker[Session], on_stored: OnStored = wait_as_pending,
-    reuse_port: bool = False,
+    shared: SharedSocket | None = None,
 ) -> RunningListener:
     """Start the listener in background threads (``worklist serve`` runs it beside the web);
     ``shutdown()`` on the result stops it. ``on_stored`` runs after each commit. Objects arriving
     together on several associations are committed together (``GroupCommitSink``)."""
     spool = Spool(settings.spool_dir)
     sink = GroupCommitSink(SqlInboxSink(sessions, spool, on_stored=on_stored))
-    server = dicom_listener.start(listener_config(settings, reuse_port), sink, spool)
+    server = dicom_listener.start(listener_config(settings, shared), sink, spool)
     return RunningListener(server, sink)
 
 
@@ -86,7 +88,7 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def serve_listener(settings: Settings, *, reuse_port: bool = False,
+def serve_listener(settings: Settings, *, shared: SharedSocket | None = None,
                    on_stored: OnStored | None = None,
                    ready: Callable[[], object] | None = None) -> None:
     """Run one listener process until SIGTERM or SIGINT: its own engine, committer and, unless
@@ -98,7 +100,7 @@ def serve_listener(settings: Settings, *, reuse_port: bool = False,
     if on_stored is None:
         pipeline = start_pipeline(settings, sessions)
         on_stored = pipeline.on_stored
-    running = start_listener(settings, sessions, on_stored, reuse_port=reuse_port)
+    running = start_listener(settings, sessions, on_stored, shared=shared)
     try:
         if ready is not None:
             ready()
@@ -118,7 +120,7 @@ def announce(settings: Settings, processes: int = 1) -> None:
 def listener(
     processes: int = typer.Option(
         1, "--processes", min=1, max=64,
-        help="Listener processes sharing the DICOM port (SO_REUSEPORT, Linux); one per core.",
+        help="Listener processes sharing the DICOM port (the least busy accepts); one per core.",
     ),
 ) -> None:
     """Run the DICOM listener (C-ECHO, C-STORE) on WORKLIST_DICOM_PORT.

@@ -1,8 +1,9 @@
 """``worklist listener --processes N``: N listener processes sharing one port, one supervisor.
 
 pynetdicom runs every association on threads of one interpreter, so one process uses about one
-core. Each child binds the port with SO_REUSEPORT and the kernel spreads new associations across
-them; each has its own engine and group committer. With a broker each child publishes its own
+core. The supervisor binds the port once and the children inherit the socket; the least busy child
+accepts each new association (``dicom_io.balance``). Each has its own engine and group
+committer. With a broker each child publishes its own
 rows; without one, the children pass row ids to the supervisor, which runs the one in-process
 pipeline (so periodic jobs run once). If a child dies the supervisor stops them all and exits
 non-zero: the service manager restarts the whole listener.
@@ -14,7 +15,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import socket
 import threading
 import time
 from multiprocessing.context import ForkProcess
@@ -23,6 +23,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from dicom_io.balance import SharedSocket, listening_socket
 from tasks.wiring import Pipeline, start_pipeline
 from worklist.commands.listener import announce, serve_listener, stop_on_signals
 from worklist.db.engine import make_engine, make_session_factory
@@ -36,21 +37,27 @@ STOP_SECONDS = 30.0
 
 def run_pool(settings: Settings, processes: int) -> int:
     """Run ``processes`` listeners until SIGTERM or SIGINT; the exit code."""
-    if not hasattr(socket, "SO_REUSEPORT"):
-        log.error("--processes needs SO_REUSEPORT, which this system does not have")
-        return 2
-    # fork: the children start at once with everything imported. Nothing has started a thread
-    # or opened a connection yet (the migrations dispose of theirs).
+    # fork: the children start at once with everything imported, and inherit the socket. Nothing
+    # has started a thread or opened a connection yet (the migrations dispose of theirs).
     context = multiprocessing.get_context("fork")
+    try:
+        sock = listening_socket(settings.dicom_host, settings.dicom_port)
+    except OSError as error:
+        log.error("cannot listen on %s:%d: %s", settings.dicom_host, settings.dicom_port,
+                  error.strerror or type(error).__name__)
+        return 2
+    loads = context.RawArray("i", processes)
     handoff: SimpleQueue[int | None] | None = (
         None if settings.uses_broker else context.SimpleQueue())
     ready = [context.Event() for _ in range(processes)]
     children = [
-        context.Process(target=_child, args=(settings, ready[i], handoff), name=f"listener-{i}")
+        context.Process(target=_child, args=(settings, SharedSocket(sock, loads, i), ready[i],
+                                              handoff), name=f"listener-{i}")
         for i in range(processes)
     ]
     for child in children:
         child.start()
+    sock.close()  # the children hold it: no connection waits in a supervisor that never accepts
     stop = stop_on_signals()
     pipeline = _forward(settings, handoff) if handoff is not None else None
     code = 0
@@ -72,7 +79,7 @@ def run_pool(settings: Settings, processes: int) -> int:
     return code
 
 
-def _child(settings: Settings, ready: ProcessEvent,
+def _child(settings: Settings, shared: SharedSocket, ready: ProcessEvent,
            handoff: SimpleQueue[int | None] | None) -> None:
     parent = os.getppid()
     on_stored = handoff.put if handoff is not None else None
@@ -84,7 +91,7 @@ def _child(settings: Settings, ready: ProcessEvent,
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=orphaned, name="supervisor-watch", daemon=True).start()
-    serve_listener(settings, reuse_port=True, on_stored=on_stored, ready=ready.set)
+    serve_listener(settings, shared=shared, on_stored=on_stored, ready=ready.set)
 
 
 def _forward(settings: Settings, handoff: SimpleQueue[int | None]) -> Pipeline:
