@@ -11,10 +11,6 @@ from rules.reader.context import BACKGROUND_SECTIONS, ReportText
 from rules.reader.locations import clock_hits, nearest, number_word
 
 K = RecommendationKind
-_NOT_NEEDED = re.compile(
-    r"\bno (?:further |additional |need for )?(?:\w+ ){0,3}(?:is |are )?(?:needed|necessary|required|indicated|warranted|recommended)"
-    r"|\b(?:not|un)(?: be)? ?(?:needed|necessary|required|indicated|warranted)\b|\bno need\b|\bdeclined\b|\bnot recommended\b"
-)
 _GUIDED_ULTRASOUND = re.compile(r"(?:ultrasound|sonograph\w*|sonogram)[ -]?(?:guid|core|biops|sampl|vacuum|fna)|(?:under|with) (?:ultrasound|sonographic)")
 # Which kinds a more specific kind in the same sentence makes redundant.
 _SUPPRESSES = {
@@ -71,14 +67,23 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
                          findings_of_report: tuple[FindingMention, ...] = ()) -> list[Recommendation]:
     out: dict[tuple[K, Laterality | None], Recommendation] = {}
     for i, sentence in enumerate(report.sentences):
-        if not is_recommendation(report, i):
+        asks = is_recommendation(report, i)
+        if not asks and sentence.section != "addendum":
             continue
         text = sentence.text
+        scope = _Withdrawals(text)
         found: dict[K, re.Match[str]] = {}
+        withdrawn: dict[K, re.Match[str]] = {}
         for kind, regexes in patterns("terms.yaml", "recommendation").items():
-            m = _first_step(regexes, text) if K(kind) in _MODALITY_STEPS else any_match(regexes, text)
+            m = _first_step(regexes, text, scope, modality=K(kind) in _MODALITY_STEPS)
             if m:
                 found[K(kind)] = m
+            elif scope.cues and (w := _first_step(regexes, text, None, modality=K(kind) in _MODALITY_STEPS)):
+                withdrawn[K(kind)] = w  # named, but every mention of it is taken back
+        if withdrawn and sentence.section == "addendum":
+            _cancel_earlier(out, report, i, withdrawn)
+        if not asks:
+            continue
         for kind in list(found):
             for other in _SUPPRESSES.get(kind, ()):
                 found.pop(other, None)
@@ -93,8 +98,6 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
         if K.SHORT_INTERVAL_FOLLOW_UP in found and K.ANNUAL_SCREENING in found:
             if found[K.ANNUAL_SCREENING].start() < found[K.SHORT_INTERVAL_FOLLOW_UP].start():
                 found.pop(K.ANNUAL_SCREENING)  # "12-month follow-up ... in 6 months" is one step
-        if _NOT_NEEDED.search(text):
-            continue
         findings = report.findings_in(i)
         for kind, m in found.items():
             side = report.side_near(i, m.start())
@@ -126,6 +129,21 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
     return list(out.values())
 
 
+def _cancel_earlier(out: dict[tuple[K, Laterality | None], Recommendation], report: ReportText, i: int,
+                   withdrawn: dict[K, re.Match[str]]) -> None:
+    """An addendum that withdraws a step cancels the same step read earlier in the report, unless
+    the withdrawal is conditional or only the patient's ("if she declines biopsy")."""
+    text = report.sentences[i].text
+    if any_match(pattern_list("terms.yaml", "recommendation_hypothetical"), text):
+        return
+    strict = _Withdrawals(text, declined=False)
+    for kind, m in withdrawn.items():
+        if strict.withdraws(m):
+            side = report.written_side_near(i, m.start())
+            for key in [k for k in out if k[0] is kind and (side is None or k[1] in (side, None))]:
+                del out[key]
+
+
 # "no sonographic correlate", "seen on MRI", "occult at ultrasound": a modality named as where a
 # finding was (not) seen describes the examination; it does not ask for one.
 _DESCRIBES_AFTER = re.compile(r"\s*(?:correlat|findings?\b|features?\b|appearance|evaluation (?:was|is|showed|demonstrat))")
@@ -135,13 +153,67 @@ _DESCRIBES_BEFORE = re.compile(r"\b(?:on|at|by|without|no)\s+(?:the\s+|a\s+|an\s
 _MODALITY_STEPS = frozenset({K.ULTRASOUND, K.MRI})
 
 
-def _first_step(regexes: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
-    """The first phrase that names a step to take, skipping a modality named as a place of seeing."""
+def _first_step(regexes: tuple[re.Pattern[str], ...], text: str, scope: _Withdrawals | None,
+                modality: bool) -> re.Match[str] | None:
+    """The first phrase that names a step to take: not withdrawn (when ``scope`` is given) and, for a
+    modality, not named as a place of seeing."""
     for regex in regexes:
         for m in regex.finditer(text):
-            if not (_DESCRIBES_AFTER.match(text, m.end()) or _DESCRIBES_BEFORE.search(text[: m.start()])):
+            if modality and (_DESCRIBES_AFTER.match(text, m.end()) or _DESCRIBES_BEFORE.search(text[: m.start()])):
+                continue
+            if scope is None or not scope.withdraws(m):
                 return m
     return None
+
+
+def _spans(key: str, text: str) -> list[tuple[int, int]]:
+    return [m.span() for r in pattern_list("terms.yaml", key) for m in r.finditer(text)]
+
+
+class _Withdrawals:
+    """ConText-like scopes for one sentence: which named steps a withdrawal ("is withdrawn",
+    "no longer needed", "rather than") takes back, against the cues that ask for them."""
+
+    def __init__(self, text: str, declined: bool = True) -> None:
+        keys = ("recommendation_withdrawn", "recommendation_declined") if declined else ("recommendation_withdrawn",)
+        self.cues = [(direction, m.start(), m.end()) for key in keys
+                     for direction, regexes in patterns("terms.yaml", key).items()
+                     for r in regexes for m in r.finditer(text)]
+        self.breaks = [a for a, _ in _spans("recommendation_clause_break", text)]
+        self.commas = [m.start() for m in re.finditer(",", text)]
+        self.asking: list[tuple[int, int]] = []
+        if self.cues:  # the asking cues matter only against a withdrawal
+            # words inside a withdrawal or naming an earlier recommendation ask for nothing
+            quiet = [(a, b) for _, a, b in self.cues] + _spans("recommendation_reference", text)
+            self.asking = [(x, y) for x, y in _spans("recommendation_cue", text)
+                           if not any(a <= x < b for a, b in quiet)]
+
+    def withdraws(self, step: re.Match[str]) -> bool:
+        start, end = step.span()
+        gaps = []
+        for direction, a, b in self.cues:
+            if direction == "within" and a <= start and end <= b:
+                gaps.append((0, 0))
+            elif direction == "forward" and start >= a and not self._between(b, start):
+                gaps.append(self._gap(b, start))
+            elif direction == "backward" and end <= b and not self._between(end, a):
+                gaps.append(self._gap(end, a))
+        if not gaps:
+            return False
+        # the nearer cue wins, commas counted first: "rather than biopsy, follow-up is recommended"
+        asked = [self._gap(min(y, end), max(x, start)) for x, y in self.asking
+                 if not (x < end and start < y) and not self._broken(min(y, end), max(x, start))]
+        return not asked or min(gaps) <= min(asked)
+
+    def _gap(self, a: int, b: int) -> tuple[int, int]:
+        return sum(a <= x < b for x in self.commas), max(b - a, 0)
+
+    def _broken(self, a: int, b: int) -> bool:
+        return any(a <= x < b for x in self.breaks)
+
+    def _between(self, a: int, b: int) -> bool:
+        """A clause break or a request between a withdrawal and a step keeps the step asked for."""
+        return self._broken(a, b) or any(a <= x and y <= b for x, y in self.asking)
 
 
 def _explicit_side(text: str) -> bool:
