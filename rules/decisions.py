@@ -19,13 +19,24 @@ class ConcordanceDecision:
     """Radiology-pathology concordance documented by a person (DESIGN.md REST API, concordance).
 
     ``subject_key`` is a biopsy key, or a finding key (then it applies to the biopsies that sampled
-    that finding).
+    that finding). Either way it settles only the pathology the radiologist had when deciding: a
+    result that arrives later (a second biopsy of the finding, a revised report) needs a verdict
+    of its own.
     """
 
     subject_key: str
     verdict: ConcordanceVerdict
     decided_at: datetime
     note: str = ""
+    on_file: frozenset[str] | None = None
+    """The documents (UIDs) on file when the decision was made, when the caller knows them: report
+    times need not say when a report reached us. None: those dated up to ``decided_at``."""
+
+    def had_on_file(self, source_uid: str, at: datetime | None) -> bool:
+        """Whether the document (dated ``at``) was on file when the decision was made."""
+        if self.on_file is not None:
+            return source_uid in self.on_file
+        return at is None or at <= self.decided_at
 
 
 @dataclass(frozen=True)

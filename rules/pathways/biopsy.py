@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import NamedTuple
 
 from rules.case import Biopsy, Finding
 from rules.decisions import ConcordanceDecision, DocumentedAction
@@ -20,7 +21,7 @@ from rules.facts import (
 from rules.items import ItemDecision, ItemKind
 from rules.pathways.base import Context, build, decision_evidence, image_evidence
 from rules.priority import finding_risk
-from rules.timeline import digest, sort_time
+from rules.timeline import digest, on_or_after, sort_time
 
 _IMAGE_GUIDED_MAMMOGRAPHIC = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS})
 
@@ -37,21 +38,57 @@ def _target_type(ctx: Context, b: Biopsy) -> FindingType | None:
     return f.type if f is not None else None
 
 
+class Verdict(NamedTuple):
+    """A documented concordance verdict about one biopsy: a report statement or a decision."""
+
+    at: datetime
+    verdict: ConcordanceVerdict
+    evidence: Evidence
+    seen: frozenset[int]
+    """The biopsy's pathology results (positions in ``Biopsy.pathology``) on file when given."""
+
+
+def verdicts_about(ctx: Context, b: Biopsy) -> list[Verdict]:
+    """Every documented verdict about this biopsy, in time order: statements the reports attach to
+    it, and people's decisions about it or about the finding it sampled.
+
+    A verdict judges the pathology on file when it was given: a statement, the results dated on or
+    before it (same day counts: report times are often dates); a decision, the results that had
+    reached us when it was made (or, when that is not known, those dated up to it).
+    """
+    pathology = b.pathology
+    verdicts = [
+        Verdict(
+            sort_time(s.at),
+            s.value.verdict,
+            s.value.evidence,
+            frozenset(i for i, p in enumerate(pathology) if on_or_after(s.at, p.at)),
+        )
+        for s in b.concordance  # in time order already; people's decisions are merged in by time
+    ]
+    if not ctx.case.decisions:
+        return verdicts
+    subjects = {b.key, *ctx.correlations.targets_of(b.key)}
+    for d in ctx.case.decisions:
+        if isinstance(d, ConcordanceDecision) and d.subject_key in subjects:
+            seen = frozenset(
+                i for i, p in enumerate(pathology) if d.had_on_file(p.source_uid, p.at)
+            )
+            evidence = decision_evidence(f"concordance {d.verdict.value}", d.note)
+            verdicts.append(Verdict(d.decided_at, d.verdict, evidence, seen))
+    return sorted(verdicts, key=lambda v: v.at)
+
+
 def concordance_record(
     ctx: Context, b: Biopsy
 ) -> list[tuple[datetime, ConcordanceVerdict, Evidence]]:
-    """Documented verdicts about this biopsy, report statements and people's decisions, in time order."""
-    # b.concordance is in time order already; people's decisions are merged in by time.
-    record = [(sort_time(s.at), s.value.verdict, s.value.evidence) for s in b.concordance]
-    if not ctx.case.decisions:
-        return record
-    subjects = {b.key, *ctx.correlations.targets_of(b.key)}
-    record += [
-        (d.decided_at, d.verdict, decision_evidence(f"concordance {d.verdict.value}", d.note))
-        for d in ctx.case.decisions
-        if isinstance(d, ConcordanceDecision) and d.subject_key in subjects
-    ]
-    return sorted(record, key=lambda r: r[0])
+    """The documented verdicts that settle this biopsy's result, in time order: those given with
+    all of its pathology on file. A decision about the first biopsy of a finding does not settle a
+    second biopsy of it whose pathology came later, nor a revised result of its own."""
+    if not b.pathology:
+        return []
+    every = frozenset(range(len(b.pathology)))
+    return [(v.at, v.verdict, v.evidence) for v in verdicts_about(ctx, b) if v.seen == every]
 
 
 def _later_sampling(ctx: Context, b: Biopsy, since: datetime | None) -> list[Biopsy]:
@@ -139,13 +176,22 @@ def concordance_pending(ctx: Context) -> Iterator[ItemDecision]:
     """Pathology arrived and radiology-pathology concordance is not documented.
 
     Closes when a report states concordance (concordant, discordant or high-risk) or a person
-    documents it. Source: DESIGN.md "The problem" (concordance must be documented explicitly before
-    the loop closes); clinical.md seed 1 and MQSA (correlate pathology with the finding).
+    documents it, with this biopsy's result on file: a verdict given before the result arrived (one
+    about an earlier biopsy of the same finding, say before a re-biopsy) does not close it, and a
+    result arriving after the verdict (a revised report) opens it again. Source: DESIGN.md "The
+    problem" (concordance must be documented explicitly before the loop closes); clinical.md seed 1
+    and MQSA (correlate each pathology result with the finding; 24-30% of discordant lesions prove
+    malignant at re-biopsy, so a re-biopsy's result is judged on its own).
     """
     for b in ctx.case.biopsies:
         if not b.pathology:
             continue
         record = concordance_record(ctx, b)
+        judged: set[int] = set()
+        if not record:
+            for v in verdicts_about(ctx, b):
+                judged |= v.seen
+        waiting = [p for i, p in enumerate(b.pathology) if i not in judged]
         f = _main_finding(ctx, b)
         yield build(
             ctx,
@@ -154,7 +200,8 @@ def concordance_pending(ctx: Context) -> Iterator[ItemDecision]:
             laterality=b.laterality,
             finding=f,
             finding_type=b.target_type,
-            opened_at=b.pathology_at,
+            # Due from the first result no verdict has judged yet.
+            opened_at=waiting[0].at if waiting else b.pathology_at,
             evidence=[s.value.evidence for s in b.pathology],
             next_step="Document radiology-pathology concordance for this biopsy.",
             closes_when="concordance is documented in a report or by a radiologist",
@@ -191,22 +238,30 @@ def discordant_pathology(ctx: Context) -> Iterator[ItemDecision]:
     """The result does not explain the imaging: documented discordant, or plain from the reports
     (benign for BI-RADS 5; calcifications targeted but absent from the specimen; non-diagnostic).
 
-    A documented verdict always wins over the inference: a later documented concordance closes an
-    inferred item. Otherwise closes when excision or repeat biopsy of the lesion is performed (or
-    documented). Source: DESIGN.md "The problem" (discordant benign -> excision or re-biopsy, never
-    routine follow-up); clinical.md (discordance 1-6%; 24-30% malignant at re-biopsy or excision).
+    A documented verdict always wins over the inference: a later documented concordance, given with
+    all of this biopsy's results on file, closes an inferred item. Only verdicts given once a result
+    of this biopsy was on file count: a verdict about an earlier biopsy of the finding neither
+    opens nor closes this one. Otherwise closes when excision or repeat biopsy of the lesion is
+    performed (or documented). Source: DESIGN.md "The problem" (discordant benign -> excision or
+    re-biopsy, never routine follow-up); clinical.md (discordance 1-6%; 24-30% malignant at
+    re-biopsy or excision).
     """
     for b in ctx.case.biopsies:
         if not b.pathology:
             continue
-        record = concordance_record(ctx, b)
-        stated = [r for r in record if r[1] is ConcordanceVerdict.DISCORDANT]
+        verdicts = [v for v in verdicts_about(ctx, b) if v.seen]
+        stated = [v for v in verdicts if v.verdict is ConcordanceVerdict.DISCORDANT]
         inferred = _inferred_discordance(ctx, b)
         if not stated and not inferred:
             continue
         closing: list[Evidence] = []
-        if record and record[-1][1] is not ConcordanceVerdict.DISCORDANT:
-            closing.append(record[-1][2])  # a documented decision overrides the discordance
+        latest = verdicts[-1] if verdicts else None
+        if (
+            latest is not None
+            and latest.verdict is not ConcordanceVerdict.DISCORDANT
+            and len(latest.seen) == len(b.pathology)
+        ):
+            closing.append(latest.evidence)  # a documented decision overrides the discordance
         later = _later_sampling(ctx, b, b.pathology_at)
         closing += [ev for other in later for ev in other.evidence[:1]]
         closing += ctx.documented(
@@ -221,8 +276,8 @@ def discordant_pathology(ctx: Context) -> Iterator[ItemDecision]:
             laterality=b.laterality,
             finding=f,
             finding_type=b.target_type,
-            opened_at=stated[0][0] if stated else b.pathology_at,
-            evidence=[r[2] for r in stated] + [s.value.evidence for s in b.pathology],
+            opened_at=stated[0].at if stated else b.pathology_at,
+            evidence=[v.evidence for v in stated] + [s.value.evidence for s in b.pathology],
             next_step="Surgical excision or repeat biopsy, not routine follow-up "
             "(24-30% of discordant lesions prove malignant).",
             closes_when="excision or repeat biopsy of the lesion is performed, or concordance is documented",

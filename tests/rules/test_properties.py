@@ -17,6 +17,7 @@ from tests.rules.test_pathways import (
     _mass_report,
     _two_masses_and_a_vague_biopsy,
 )
+from tests.rules.test_rebiopsy_concordance import REBIOPSY_CASE
 from tests.rules.test_seed_stories import _asymmetry_story, _dense_screen
 
 CASES: dict[str, Case] = {name: to_case(build()) for name, build in EXAMPLES.items()}
@@ -33,6 +34,7 @@ CASES["discordant"] = Case(
         )
     )
 )
+CASES["rebiopsy"] = REBIOPSY_CASE  # a concordance decision, then a second biopsy of the finding
 BASELINE = {name: evaluate(case, DAY0) for name, case in CASES.items()}
 
 
@@ -63,7 +65,8 @@ def test_a_document_received_twice_changes_nothing(
 ) -> None:
     name, case = named
     again = data.draw(st.sampled_from(case.reports))
-    assert evaluate(Case(case.reports + (again,), case.images), DAY0) == BASELINE[name]
+    twice = Case(case.reports + (again,), case.images, case.decisions)
+    assert evaluate(twice, DAY0) == BASELINE[name]
 
 
 @settings(max_examples=40, deadline=None)

@@ -103,10 +103,15 @@ def _image_record(image: Image, study_uid: str) -> ImageRecord:
     )
 
 
-def _decisions(session: Session, patient_pk: int) -> tuple[Decision, ...]:
+def _decisions(session: Session, patient_pk: int,
+               reports: Sequence[Report]) -> tuple[Decision, ...]:
+    # A verdict settles the pathology the radiologist had: the reports stored by then. Report
+    # times cannot tell, since a result dated last month may reach us only after the decision.
     decisions: list[Decision] = [
         ConcordanceDecision(subject_key=row.finding_key, verdict=ConcordanceVerdict(row.verdict),
-                            decided_at=row.decided_at, note=row.note)
+                            decided_at=row.decided_at, note=row.note,
+                            on_file=frozenset(r.sop_instance_uid for r in reports
+                                              if r.created_at <= row.decided_at))
         for row in repository.concordance_decisions_of(session, patient_pk)
     ]
     for item, event in repository.person_closings_of(session, patient_pk):
@@ -126,7 +131,7 @@ def load_case(session: Session, patient_pk: int, reports: Sequence[Report]) -> C
     images = tuple(_image_record(i, studies.get(i.study_pk or -1, ""))
                    for i in repository.images_of(session, patient_pk))
     return Case(reports=_report_facts(reports), images=images,
-                decisions=_decisions(session, patient_pk))
+                decisions=_decisions(session, patient_pk, reports))
 
 
 def _moment(case: Case, now: datetime) -> datetime:
