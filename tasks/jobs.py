@@ -15,6 +15,7 @@ from tasks.app import celery_app
 from tasks.ingest import TRANSIENT, IngestContext, process
 from tasks.sweep import stranded
 from worklist.db.base import utcnow
+from worklist.inbox.repository import reports_first
 from worklist.notifications import service as notifications
 from worklist.notifications.senders import configured_senders
 
@@ -56,11 +57,14 @@ def ingest(self: Any, inbox_id: int) -> str:
 
 @celery_app.task(name="worklist.ingest_many", acks_late=True, reject_on_worker_lost=True)
 def ingest_many(inbox_ids: list[int]) -> dict[str, int]:
-    """The rows the listener committed together, one after the other, each in its own
-    transaction: a redelivery after a crash finds the finished ones done. A row that meets a
-    transient error goes on alone as ``worklist.ingest``, with that task's retries."""
+    """The rows the listener committed together, reports first (they carry the clinical facts;
+    images add views), one after the other, each in its own transaction: a redelivery after a
+    crash finds the finished ones done. A row that meets a transient error goes on alone as
+    ``worklist.ingest``, with that task's retries."""
     outcomes: dict[str, int] = {}
-    for inbox_id in inbox_ids:
+    with _context().sessions() as session:
+        ordered = reports_first(session.connection(), inbox_ids)
+    for inbox_id in ordered:
         try:
             outcome = process(_context(), inbox_id).value
         except TRANSIENT:

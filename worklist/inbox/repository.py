@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from worklist.db.models import InboxObject, InboxState
+from worklist.db.models import InboxObject, InboxState, ObjectCategory
 
 _inbox = InboxObject.__table__
 
@@ -54,6 +54,14 @@ def insert_rows(connection: Connection, rows: Sequence[Mapping[str, object]]) ->
         return []
     statement = insert(_inbox).returning(_inbox.c.id, sort_by_parameter_order=True)
     return [row.id for row in connection.execute(statement, list(rows))]
+
+
+def reports_first(connection: Connection, ids: Sequence[int]) -> list[int]:
+    """The ids with reports ahead of everything else, each group in the order given (an id with
+    no row stays, last: the task reports it missing)."""
+    reports = set(connection.scalars(select(_inbox.c.id).where(
+        _inbox.c.id.in_(list(ids)), _inbox.c.category == ObjectCategory.REPORT)))
+    return sorted(ids, key=lambda inbox_id: inbox_id not in reports)
 
 
 class InboxRepository:
