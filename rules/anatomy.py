@@ -13,10 +13,17 @@ class Laterality(StrEnum):
 
     def covers(self, side: Laterality) -> bool:
         """True when an observation of this laterality is about ``side``."""
-        return self is side or self is Laterality.BOTH or side is Laterality.BOTH
+        return self is side or self is _BOTH or side is _BOTH
 
     def sides(self) -> tuple[Laterality, ...]:
-        return (Laterality.LEFT, Laterality.RIGHT) if self is Laterality.BOTH else (self,)
+        return _LEFT_AND_RIGHT if self is _BOTH else (self,)
+
+
+# Members read in the methods above. On Python 3.11 ``Laterality.BOTH`` goes through the enum
+# metaclass's ``__getattr__`` hook, several times the cost of a module name, and ``covers`` is
+# asked for nearly every pair of facts.
+_BOTH = Laterality.BOTH
+_LEFT_AND_RIGHT = (Laterality.LEFT, Laterality.RIGHT)
 
 
 class Quadrant(StrEnum):

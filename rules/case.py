@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, TypeVar
 
@@ -48,14 +49,35 @@ from rules.geometry import (
 )
 from rules.memo import computed_once
 from rules.thresholds import DEFAULT_THRESHOLDS, CorrelationThresholds
-from rules.timeline import Stamped, digest, on_or_after, sort_time, utc
+from rules.timeline import UNDATED, Stamped, digest, on_or_after, sort_time, stamp, utc
 
 _FINDING_REPORTS = frozenset({ReportKind.RADIOLOGY, ReportKind.OTHER})
 _FINAL_BENIGN = frozenset({Birads.B1, Birads.B2, Birads.B3})
 _SUSPICIOUS = frozenset(b for b in Birads if b.suspicious)  # BI-RADS 4, 4A-4C, 5
 _NOWHERE = Location()
+# Enum members read in loops: on Python 3.11 ``Enum.MEMBER`` goes through the enum metaclass's
+# __getattr__ hook, several times the cost of a module-level name.
+_BOTH = Laterality.BOTH
+_BIOPSY = RecommendationKind.BIOPSY
+_DEVELOPING = FindingType.DEVELOPING_ASYMMETRY
+_FOCAL = FindingType.FOCAL_ASYMMETRY
+_PROCEDURE = ReportKind.PROCEDURE
+_VALUE = attrgetter("value")
+_MENTION_EVIDENCE = attrgetter("value.evidence")
 _RANKING = itemgetter(0, 1, 2)  # (support, time, key) of a candidate biopsy: never the draft itself
+_TIME_AND_UID = attrgetter("observed_at", "source_uid")
+_IMAGE_TIME_AND_UID = attrgetter("acquired_at", "sop_instance_uid")
 T = TypeVar("T")
+
+
+def _replaced(record: T, **changes: Any) -> T:
+    """``dataclasses.replace`` for the frozen fact records, without running their ``__init__``
+    again field by field (the fields are already valid; several times cheaper)."""
+    new = object.__new__(type(record))
+    state = new.__dict__
+    state.update(record.__dict__)
+    state.update(changes)
+    return new
 
 
 @dataclass(frozen=True)
@@ -103,20 +125,19 @@ class Finding(NamedTuple):
 
     def ever(self, attribute: str) -> bool:
         """Some report said so of this finding (``attribute`` is a FindingMention flag)."""
-        for m in self.mentions:
-            if getattr(m.value, attribute):
-                return True
-        return False
+        # any(getattr(m.value, attribute) for m in self.mentions), without a Python-level loop:
+        # the rules ask this several times per finding.
+        return any(map(attrgetter(attribute), map(_VALUE, self.mentions)))
 
     @property
     def developing(self) -> bool:
-        return FindingType.DEVELOPING_ASYMMETRY in self.types or (
+        return _DEVELOPING in self.types or (
             self.type.is_asymmetry and self.ever("new_or_increasing")
         )
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple([m.value.evidence for m in self.mentions])
+        return tuple(map(_MENTION_EVIDENCE, self.mentions))
 
 
 class Biopsy(NamedTuple):
@@ -197,24 +218,30 @@ class _FindingDraft:
     def freeze(self) -> Finding:
         primary = self.first_type
         if primary.is_asymmetry:
-            if FindingType.DEVELOPING_ASYMMETRY in self.types or self._ever_new_or_increasing():
-                primary = FindingType.DEVELOPING_ASYMMETRY
-            elif FindingType.FOCAL_ASYMMETRY in self.types:
-                primary = FindingType.FOCAL_ASYMMETRY
+            if _DEVELOPING in self.types or self._ever_new_or_increasing():
+                primary = _DEVELOPING
+            elif _FOCAL in self.types:
+                primary = _FOCAL
         order = self.suspicion
         if len(order) > 1:
             order = sorted(order, key=_event_order)
-        return Finding(
-            key=self.key,
-            laterality=self.laterality,
-            type=primary,
-            types=frozenset(self.types),
-            location=self.location,
-            first_seen=self.first_seen,
-            mentions=_by_time(self.mentions),
-            assessments=_by_time(self.assessments),
-            recommendations=_by_time(self.recommendations),
-            suspicion=tuple([e for _, e in order]),
+        suspicion: list[SuspicionEvent] = []
+        for _, event in order:
+            suspicion.append(event)
+        # Positional, in Finding's field order.
+        return _new_finding(
+            (
+                self.key,
+                self.laterality,
+                primary,  # type
+                frozenset(self.types),
+                self.location,
+                self.first_seen,
+                _by_time(self.mentions),
+                _by_time(self.assessments),
+                _by_time(self.recommendations),
+                tuple(suspicion),
+            )
         )
 
     def _ever_new_or_increasing(self) -> bool:
@@ -242,52 +269,74 @@ class _BiopsyDraft:
     recommendations: list[Stamped[Recommendation]] = field(default_factory=list)
 
     def freeze(self) -> Biopsy:
-        return Biopsy(
-            key=self.key,
-            laterality=self.laterality,
-            performed_at=self.performed_at,
-            guidance=self.guidance,
-            target_type=self.target_type,
-            target_location=self.target_location,
-            implied=self.implied,
-            report_uids=frozenset(self.report_uids),
-            evidence=tuple(self.evidence),
-            specimen_radiograph=self.specimen_radiograph,
-            pathology=_by_time(self.pathology),
-            correspondences=_by_time(self.correspondences),
-            concordance=_by_time(self.concordance),
-            recommendations=_by_time(self.recommendations),
+        # Positional, in Biopsy's field order.
+        return _new_biopsy(
+            (
+                self.key,
+                self.laterality,
+                self.performed_at,
+                self.guidance,
+                self.target_type,
+                self.target_location,
+                self.implied,
+                frozenset(self.report_uids),
+                tuple(self.evidence),
+                self.specimen_radiograph,
+                _by_time(self.pathology),
+                _by_time(self.correspondences),
+                _by_time(self.concordance),
+                _by_time(self.recommendations),
+            )
         )
 
 
+# Named tuples built from one tuple of every field, skipping the generated keyword-aware __new__.
+_new_finding = partial(tuple.__new__, Finding)
+_new_biopsy = partial(tuple.__new__, Biopsy)
+_new_event = partial(tuple.__new__, SuspicionEvent)
+
+
 def _stamp_order(s: Stamped[Any]) -> tuple[datetime, str]:
-    return (sort_time(s.at), s.source_uid)
+    at = s.at
+    return (UNDATED if at is None else at, s.source_uid)
 
 
 def _by_time(stamped: list[Stamped[T]]) -> tuple[Stamped[T], ...]:
     """In document order (time, then document UID); a stable sort keeps one document's order."""
-    return tuple(sorted(stamped, key=_stamp_order) if len(stamped) > 1 else stamped)
+    if len(stamped) < 2:
+        return tuple(stamped)
+    return tuple(sorted(stamped, key=_stamp_order))
 
 
 def _event_order(event: tuple[int, SuspicionEvent]) -> tuple[datetime, int]:
-    return (sort_time(event[1].at), event[0])
+    at = event[1].at
+    return (UNDATED if at is None else at, event[0])
 
 
 def _canonical_reports(reports: tuple[ReportFacts, ...], now: datetime | None) -> list[ReportFacts]:
     by_uid: dict[str, ReportFacts] = {}
+    undated = False
     for report in reports:
         at = report.observed_at
-        if at is not None and at.tzinfo is not UTC:
-            report = replace(report, observed_at=utc(at))
-            at = report.observed_at
-        if now is not None and at is not None and at > now:
-            continue  # not yet written at the moment being evaluated
-        seen = by_uid.get(report.source_uid)
+        if at is None:
+            undated = True
+        else:
+            if at.tzinfo is not UTC:
+                report = _replaced(report, observed_at=utc(at))
+                at = report.observed_at
+            if now is not None and at is not None and at > now:
+                continue  # not yet written at the moment being evaluated
+        uid = report.source_uid
+        seen = by_uid.get(uid)
         # A document received twice: keep one, chosen by content so arrival order cannot matter.
         if seen is None or repr(report) < repr(seen):
-            by_uid[report.source_uid] = report
-    filled = [_fill_sides(r) for r in by_uid.values()]
-    return sorted(filled, key=_report_order)
+            by_uid[uid] = report
+    filled: list[ReportFacts] = []
+    for r in by_uid.values():
+        filled.append(_fill_sides(r))
+    # Every report dated (the usual case): the same order from a key computed without Python calls.
+    filled.sort(key=_report_order if undated else _TIME_AND_UID)
+    return filled
 
 
 def _report_order(report: ReportFacts) -> tuple[datetime, str]:
@@ -324,43 +373,59 @@ def _fill_sides(report: ReportFacts) -> ReportFacts:
     """A report about one breast only: facts whose side the reader could not tell are about it."""
     named: Laterality | None = None  # the one breast the sided facts name so far
     unsided = False
-    for facts in _sided_facts(report):
-        for fact in facts:
-            side = fact.laterality
-            if side is None:
-                unsided = True
-            elif named is None:
-                named = side
-            elif side is not named:
-                return report  # both breasts are named
-    if not unsided or named is None or named is Laterality.BOTH:
+    for fact in (  # _sided_facts(report) in one tuple: one loop, and this runs for every report
+        *report.findings,
+        *report.assessments,
+        *report.recommendations,
+        *report.procedures,
+        *report.correspondences,
+        *report.pathology,
+        *report.concordance,
+        *report.palpable,
+    ):
+        side = fact.laterality
+        if side is None:
+            unsided = True
+        elif named is None:
+            named = side
+        elif side is not named:
+            return report  # both breasts are named
+    if not unsided or named is None or named is _BOTH:
         return report
-    changes: dict[str, Any] = {
-        part: tuple(replace(f, laterality=named) if f.laterality is None else f for f in facts)
-        for part, facts in zip(_SIDED_PARTS, _sided_facts(report), strict=True)
-        if None in map(_side_of, facts)
-    }
-    return replace(report, **changes)
-
-
-_side_of = attrgetter("laterality")
+    changes: dict[str, Any] = {}
+    for part, facts in zip(_SIDED_PARTS, _sided_facts(report), strict=True):
+        filled: list[Any] = []
+        unsided = False
+        for f in facts:
+            if f.laterality is None:
+                unsided = True
+                f = _replaced(f, laterality=named)
+            filled.append(f)
+        if unsided:
+            changes[part] = tuple(filled)
+    return _replaced(report, **changes)
 
 
 def _canonical_images(
     images: tuple[ImageRecord, ...], now: datetime | None
 ) -> tuple[ImageRecord, ...]:
     by_uid: dict[str, ImageRecord] = {}
+    undated = False
     for image in images:
         at = image.acquired_at
-        if at is not None and at.tzinfo is not UTC:
-            image = replace(image, acquired_at=utc(at))
-            at = image.acquired_at
-        if now is not None and at is not None and at > now:
-            continue
-        seen = by_uid.get(image.sop_instance_uid)
+        if at is None:
+            undated = True
+        else:
+            if at.tzinfo is not UTC:
+                image = _replaced(image, acquired_at=utc(at))
+                at = image.acquired_at
+            if now is not None and at is not None and at > now:
+                continue
+        uid = image.sop_instance_uid
+        seen = by_uid.get(uid)
         if seen is None or repr(image) < repr(seen):
-            by_uid[image.sop_instance_uid] = image
-    return tuple(sorted(by_uid.values(), key=_image_order))
+            by_uid[uid] = image
+    return tuple(sorted(by_uid.values(), key=_image_order if undated else _IMAGE_TIME_AND_UID))
 
 
 def _image_order(image: ImageRecord) -> tuple[datetime, str]:
@@ -445,15 +510,28 @@ class _Assembler:
     ) -> _FindingDraft | None:
         """The finding the description fits best (most location support, then the oldest),
         looking first among ``prefer`` (the findings of the same report)."""
-        for pool in (prefer or (), self.findings):
+        th = self.th
+        for pool in (prefer, self.findings) if prefer else (self.findings,):
             best: _FindingDraft | None = None
-            best_rank = (0.0, 0)
+            best_score, best_order = 0.0, 0
             for d in pool:
                 if d.merged_into is not None:
                     continue
-                score = self._match_score(d, laterality, ftype, location)
-                if score is not None and (best is None or (score, -d.order) > best_rank):
-                    best, best_rank = d, (score, -d.order)
+                # _match_score, written out: every description is matched against every finding.
+                side = d.laterality
+                if laterality is not None and side is not None and laterality is not side:
+                    continue
+                if ftype is not None and not _type_compatible(ftype, d.types):
+                    continue
+                score = location_fit(d.location, location, laterality or side, th)
+                if score is None:
+                    continue
+                if (
+                    best is None
+                    or score > best_score
+                    or (score == best_score and d.order < best_order)
+                ):
+                    best, best_score, best_order = d, score, d.order
             if best is not None:
                 return best
         return None
@@ -478,6 +556,7 @@ class _Assembler:
     def radiology(self, report: ReportFacts) -> None:
         at, uid, kind = report.observed_at, report.source_uid, report.kind
         mentioned: list[_FindingDraft] = []
+        own_birads = False  # some finding of this report is given its own assessment
         for mention in report.findings:
             draft = self.best_finding(
                 mention.laterality, mention.type, mention.location, prefer=mentioned
@@ -501,18 +580,19 @@ class _Assembler:
                 draft.types.add(mention.type)
                 draft.laterality = draft.laterality or mention.laterality
                 draft.location = merge_locations(draft.location, mention.location)
-            draft.mentions.append(Stamped(mention, at, uid, kind))
+            draft.mentions.append(stamp((mention, at, uid, kind)))
             if mention.birads is not None:
+                own_birads = True
                 own = Assessment(mention.birads, mention.laterality, mention.evidence, mention.type)
-                draft.assessments.append(Stamped(own, at, uid, kind))
+                draft.assessments.append(stamp((own, at, uid, kind)))
             if draft not in mentioned:
                 mentioned.append(draft)
         if report.correspondences or report.findings:
             self._tie_correlates(report, mentioned)
             mentioned = _unique_roots(mentioned)
         if report.composition is not None:
-            self.compositions.append(Stamped(report.composition, at, uid, kind))
-        self._assess_and_flag(report, mentioned)
+            self.compositions.append(stamp((report.composition, at, uid, kind)))
+        self._assess_and_flag(report, mentioned, own_birads)
 
     def _tie_correlates(self, report: ReportFacts, mentioned: list[_FindingDraft]) -> None:
         """'The mass is the sonographic correlate of the asymmetry': one lesion, two descriptions."""
@@ -550,19 +630,22 @@ class _Assembler:
             if asym is not None and len(masses) == 1:
                 self._merge(asym.root(), masses[0])
 
-    def _assess_and_flag(self, report: ReportFacts, mentioned: list[_FindingDraft]) -> None:
+    def _assess_and_flag(
+        self, report: ReportFacts, mentioned: list[_FindingDraft], own_birads: bool
+    ) -> None:
         # Loops rather than comprehensions here: this runs for every radiology report.
         at, uid, kind = report.observed_at, report.source_uid, report.kind
         own: dict[str, tuple[Birads, Evidence]] = {}
         """The assessment this report ties to a finding itself."""
         breast: dict[Laterality | None, list[Stamped[Assessment]]] = {}
         """This report's assessments of a breast, by the side they name."""
-        for d in mentioned:
-            for m in d.mentions:
-                if m.source_uid == uid and m.value.birads is not None:
-                    own[d.key] = (m.value.birads, m.value.evidence)
+        if own_birads:  # only this report's own mentions can carry one
+            for d in mentioned:
+                for m in d.mentions:
+                    if m.source_uid == uid and m.value.birads is not None:
+                        own[d.key] = (m.value.birads, m.value.evidence)
         for assessment in report.assessments:
-            stamped = Stamped(assessment, at, uid, kind)
+            stamped = stamp((assessment, at, uid, kind))
             if assessment.finding_type is not None or not is_unplaced(assessment.location):
                 assessed = self.best_finding(
                     assessment.laterality,
@@ -582,17 +665,19 @@ class _Assembler:
         targeted: dict[str, list[Evidence]] = {}
         untargeted_biopsy: list[Recommendation] = []
         for rec in report.recommendations:
-            stamped = Stamped(rec, at, uid, kind)
+            stamped = stamp((rec, at, uid, kind))
             self.recommendations.append(stamped)
             drafts = self._recommendation_targets(rec, mentioned)
             for d in drafts:
                 d.recommendations.append(stamped)
-            if rec.kind is RecommendationKind.BIOPSY:
+            if rec.kind is _BIOPSY:
                 if _is_targeted(rec):
                     for d in drafts:
                         targeted.setdefault(d.key, []).append(rec.evidence)
                 else:
                     untargeted_biopsy.append(rec)
+        if not mentioned and not targeted:
+            return  # no finding of this report, and none named by it: no verdict to give
 
         by_key: dict[str, _FindingDraft] = {}
         for d in mentioned:
@@ -600,22 +685,32 @@ class _Assembler:
         for key in targeted:
             if key not in by_key:
                 by_key[key] = self._live_finding(key)
+        sides: list[Laterality | None] = []
+        for d in by_key.values():
+            if d.laterality not in sides:
+                sides.append(d.laterality)
+        # Per side (every mentioned finding's side is one): the breast-level assessments about it,
+        # worked out once for both loops below.
+        about: dict[Laterality | None, tuple[list[Stamped[Assessment]], list[Assessment]]] = {}
+        for side in sides:
+            stamped_about = _about_side(breast, side)
+            values: list[Assessment] = []
+            for stamped_assessment in stamped_about:
+                values.append(stamped_assessment.value)
+            about[side] = (stamped_about, values)
         for d in mentioned:
-            side_assessments = _about_side(breast, d.laterality)
-            d.assessments += side_assessments
+            side_stamped, side_values = about[d.laterality]
+            d.assessments += side_stamped
+            worst: Birads | None
             if d.key in own:
                 worst = own[d.key][0]
-            elif side_assessments:
-                worst = _worst([a.value for a in side_assessments])
+            elif side_stamped:
+                worst = _worst(side_values)
             else:
                 continue
             if worst in _SUSPICIOUS:
                 d.ever_suspicious = True
 
-        sides: list[Laterality | None] = []
-        for d in by_key.values():
-            if d.laterality not in sides:
-                sides.append(d.laterality)
         for side in sides:
             on_side: list[_FindingDraft] = []
             own_suspicious: list[_FindingDraft] = []
@@ -629,7 +724,7 @@ class _Assembler:
                 for d in by_key.values():
                     if d.laterality is side and d.key in targeted:
                         targeted_here.append(d)
-            side_assessments = [a.value for a in _about_side(breast, side)]
+            side_assessments = about[side][1]
             breast_worst = _worst(side_assessments)
             flagged: dict[str, tuple[Evidence, ...]] = {}
             for d in targeted_here:
@@ -651,7 +746,7 @@ class _Assembler:
             for d in _unique_roots(on_side + targeted_here):
                 if d.key in flagged:
                     birads = own[d.key][0] if d.key in own else breast_worst
-                    self._event(d, SuspicionEvent(at, True, flagged[d.key], birads))
+                    self._event(d, _new_event((at, True, flagged[d.key], birads)))
                 else:
                     final = own[d.key][0] if d.key in own else breast_worst
                     if final in _FINAL_BENIGN:
@@ -660,7 +755,7 @@ class _Assembler:
                             if d.key in own
                             else next(a.evidence for a in side_assessments if a.category is final)
                         )
-                        self._event(d, SuspicionEvent(at, False, (evidence,), final))
+                        self._event(d, _new_event((at, False, (evidence,), final)))
 
     def _live_finding(self, key: str) -> _FindingDraft:
         for f in self.findings:
@@ -676,6 +771,8 @@ class _Assembler:
                 rec.laterality, rec.target_type, rec.target_location, prefer=mentioned
             )
             return [d.root()] if d is not None else []
+        if not mentioned:
+            return []
         return [
             d
             for d in _unique_roots(mentioned)
@@ -754,21 +851,30 @@ class _Assembler:
 
     def pathology(self, report: ReportFacts, s: PathologySpecimen) -> None:
         at, uid = report.observed_at, report.source_uid
+        side, guidance, location, th = s.laterality, s.guidance, s.location, self.th
         scored: list[tuple[float, datetime, str, _BiopsyDraft]] = []
         unordered: list[tuple[float, datetime, str, _BiopsyDraft]] = []
         for b in self.biopsies:
-            if not self._biopsy_compatible(b, s.laterality, s.guidance, None, s.location):
+            # _biopsy_compatible (no target type to compare), written out to reuse the fit.
+            if not sides_compatible(b.laterality, side):
                 continue
-            if b.implied and uid not in {p.source_uid for p in b.pathology}:
+            if b.guidance is not None and guidance is not None and b.guidance is not guidance:
                 continue
-            # Never None here: _biopsy_compatible has ruled out contradicting places.
-            support = location_fit(b.target_location, s.location, s.laterality, self.th) or 0.0
+            fit = location_fit(b.target_location, location, side or b.laterality, th)
+            if fit is None:
+                continue
+            if b.implied and not _from_document(b.pathology, uid):
+                continue
+            # The fit without the biopsy's side is the same whenever the specimen names one.
+            support = (
+                fit if side is not None else location_fit(b.target_location, location, None, th)
+            ) or 0.0
             if on_or_after(at, b.performed_at):
                 scored.append((support, sort_time(b.performed_at), b.key, b))
             elif not b.pathology:
                 # A procedure report signed after its pathology: still the biopsy this result is from.
                 unordered.append((-support, sort_time(b.performed_at), b.key, b))
-        stamped = Stamped(s, at, uid, report.kind)
+        stamped = stamp((s, at, uid, report.kind))
         if not scored and unordered:
             min(unordered, key=_RANKING)[3].pathology.append(stamped)
             return
@@ -835,10 +941,10 @@ class _Assembler:
             d = self.best_finding(mention.laterality, mention.type, mention.location)
             if d is not None:
                 # A procedure note's 'the asymmetry' is an earlier finding, never a new one.
-                d.root().mentions.append(Stamped(mention, at, uid, kind))
+                d.root().mentions.append(stamp((mention, at, uid, kind)))
         if not (report.correspondences or report.concordance or report.recommendations):
             if report.composition is not None:
-                self.compositions.append(Stamped(report.composition, at, uid, kind))
+                self.compositions.append(stamp((report.composition, at, uid, kind)))
             return
         # The biopsies this document (or the one it amends) describes; adding this document to
         # one of them below does not change the list.
@@ -848,7 +954,7 @@ class _Assembler:
         for index, c in enumerate(report.correspondences):
             b = self._statement_biopsy(report, own, c.laterality, _NOWHERE, with_pathology=False)
             if b is not None:
-                b.correspondences.append(Stamped(c, at, uid, kind))
+                b.correspondences.append(stamp((c, at, uid, kind)))
             if c.finding_type is None and is_unplaced(c.location):
                 continue
             named = self.best_finding(
@@ -862,15 +968,15 @@ class _Assembler:
                 not_corresponding.append(named)
                 if named.ever_suspicious:
                     # The breast was suspicious and the biopsy sampled something else: still unsampled.
-                    self._event(named, SuspicionEvent(at, True, (c.evidence,), None))
+                    self._event(named, _new_event((at, True, (c.evidence,), None)))
         for statement in report.concordance:
             b = self._statement_biopsy(
                 report, own, statement.laterality, statement.location, with_pathology=True
             )
             if b is not None:
-                b.concordance.append(Stamped(statement, at, uid, kind))
+                b.concordance.append(stamp((statement, at, uid, kind)))
         for rec in report.recommendations:
-            stamped = Stamped(rec, at, uid, kind)
+            stamped = stamp((rec, at, uid, kind))
             self.recommendations.append(stamped)
             b = self._statement_biopsy(report, own, rec.laterality, _NOWHERE, with_pathology=False)
             if b is not None:
@@ -884,17 +990,24 @@ class _Assembler:
                 ]
             for d in _unique_roots(targets):
                 d.recommendations.append(stamped)
-                if rec.kind is RecommendationKind.BIOPSY:
-                    self._event(d, SuspicionEvent(at, True, (rec.evidence,), None))
+                if rec.kind is _BIOPSY:
+                    self._event(d, _new_event((at, True, (rec.evidence,), None)))
         if report.composition is not None:
-            self.compositions.append(Stamped(report.composition, at, uid, kind))
+            self.compositions.append(stamp((report.composition, at, uid, kind)))
 
     def context(self, report: ReportFacts) -> None:
         at, uid = report.observed_at, report.source_uid
         for complaint in report.palpable:
-            self.palpable.append(Stamped(complaint, at, uid, report.kind))
+            self.palpable.append(stamp((complaint, at, uid, report.kind)))
         for nf in report.not_feasible:
-            self.not_feasible.append(Stamped(nf, at, uid, report.kind))
+            self.not_feasible.append(stamp((nf, at, uid, report.kind)))
+
+
+def _from_document(stamped: list[Stamped[Any]], uid: str) -> bool:
+    for s in stamped:
+        if s.source_uid == uid:
+            return True
+    return False
 
 
 def _latest(b: _BiopsyDraft) -> tuple[datetime, str]:
@@ -976,19 +1089,32 @@ def assemble(
     now = utc(now)
     reports = _canonical_reports(case.reports, now)
     a = _Assembler(thresholds)
+    # The passes below in report order, each over the reports it concerns (sorted out once).
+    radiology: list[ReportFacts] = []
+    originals: list[ReportFacts] = []
+    rewording: list[ReportFacts] = []
+    with_pathology: list[ReportFacts] = []
     for r in reports:
         if r.kind in _FINDING_REPORTS:
-            a.radiology(r)
+            radiology.append(r)
+        if r.procedures:
+            if r.kind is _PROCEDURE and not r.predecessor_uids:
+                originals.append(r)
+            else:
+                rewording.append(r)
+        if r.pathology:
+            with_pathology.append(r)
+    for r in radiology:
+        a.radiology(r)
     # Original procedure reports first, so an addendum, rad-path note or pathology report that
     # re-describes the procedure joins it whatever the arrival order.
-    describing = [r for r in reports if r.procedures]
-    for original in (True, False):
-        for r in describing:
-            is_original = r.kind is ReportKind.PROCEDURE and not r.predecessor_uids
-            if is_original is original:
-                for p in r.procedures:
-                    a.procedure(r, p, original)
-    for r in reports:
+    for r in originals:
+        for p in r.procedures:
+            a.procedure(r, p, True)
+    for r in rewording:
+        for p in r.procedures:
+            a.procedure(r, p, False)
+    for r in with_pathology:
         for s in r.pathology:
             a.pathology(r, s)
     for r in reports:
@@ -996,12 +1122,19 @@ def assemble(
             a.statements(r)
         if r.palpable or r.not_feasible:
             a.context(r)
+    findings: list[Finding] = []
+    for d in a.findings:
+        if d.merged_into is None:
+            findings.append(d.freeze())
+    biopsies: list[Biopsy] = []
+    for b in a.biopsies:
+        biopsies.append(b.freeze())
     return AssembledCase(
         reports=tuple(reports),
         images=_canonical_images(case.images, now),
         decisions=_canonical_decisions(case.decisions, now),
-        findings=tuple(d.freeze() for d in a.live_findings()),
-        biopsies=tuple(b.freeze() for b in a.biopsies),
+        findings=tuple(findings),
+        biopsies=tuple(biopsies),
         recommendations=tuple(sorted(a.recommendations, key=_stamp_order)),
         palpable=tuple(a.palpable),
         not_feasible=tuple(a.not_feasible),

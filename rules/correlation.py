@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import NamedTuple
 
 from rules.case import AssembledCase, Biopsy, Finding
 from rules.decisions import CorrelationDecision
 from rules.facts import Evidence, FindingType, Guidance, Relation
-from rules.geometry import compare_locations, same_family, type_family
+from rules.geometry import compare_locations, type_family
 from rules.memo import computed_once
 from rules.thresholds import DEFAULT_THRESHOLDS, CorrelationThresholds
 
@@ -45,13 +46,23 @@ class Match(NamedTuple):
     evidence: tuple[Evidence, ...] = ()
 
 
-class _MatchIndex(NamedTuple):
-    by_biopsy: dict[str, tuple[Match, ...]]
-    by_finding: dict[str, tuple[Match, ...]]
-    sampled_by: dict[str, tuple[Match, ...]]
-    """Finding key -> the matches of biopsies that sampled it."""
-    targets_of: dict[str, tuple[str, ...]]
-    """Biopsy key -> the keys of the findings it sampled."""
+#: ``_new_match((biopsy_key, finding_key, verdict, basis, reasons, evidence))``: a Match built
+#: from one tuple of every field, without the generated keyword-aware ``__new__``.
+_new_match = partial(tuple.__new__, Match)
+
+
+class _MatchIndex:
+    # A plain class with slots, not a named tuple: its attributes are read on every question the
+    # rules ask, and Python 3.11 reads slots much faster than named-tuple fields.
+    __slots__ = ("by_biopsy", "by_finding", "sampled_by", "targets_of")
+
+    def __init__(self) -> None:
+        self.by_biopsy: dict[str, tuple[Match, ...]] = {}
+        self.by_finding: dict[str, tuple[Match, ...]] = {}
+        self.sampled_by: dict[str, tuple[Match, ...]] = {}
+        """Finding key -> the matches of biopsies that sampled it."""
+        self.targets_of: dict[str, tuple[str, ...]] = {}
+        """Biopsy key -> the keys of the findings it sampled."""
 
 
 @dataclass(frozen=True)
@@ -77,15 +88,16 @@ class Correlations:
     @computed_once
     def _index(self) -> _MatchIndex:
         # One pass over the matches; the rules ask these questions many times per evaluation.
-        index = _MatchIndex({}, {}, {}, {})
+        index = _MatchIndex()
+        by_biopsy, by_finding = index.by_biopsy, index.by_finding
+        sampled_by, targets_of = index.sampled_by, index.targets_of
         for m in self.matches:
-            index.by_biopsy[m.biopsy_key] = index.by_biopsy.get(m.biopsy_key, ()) + (m,)
-            index.by_finding[m.finding_key] = index.by_finding.get(m.finding_key, ()) + (m,)
-            if m.verdict is Correlation.CORRESPONDS:
-                index.sampled_by[m.finding_key] = index.sampled_by.get(m.finding_key, ()) + (m,)
-                index.targets_of[m.biopsy_key] = index.targets_of.get(m.biopsy_key, ()) + (
-                    m.finding_key,
-                )
+            biopsy_key, finding_key = m.biopsy_key, m.finding_key
+            by_biopsy[biopsy_key] = by_biopsy.get(biopsy_key, ()) + (m,)
+            by_finding[finding_key] = by_finding.get(finding_key, ()) + (m,)
+            if m.verdict is _CORRESPONDS:
+                sampled_by[finding_key] = sampled_by.get(finding_key, ()) + (m,)
+                targets_of[biopsy_key] = targets_of.get(biopsy_key, ()) + (finding_key,)
         return index
 
     def unresolved(self, biopsy_key: str) -> tuple[Match, ...]:
@@ -104,13 +116,25 @@ class _Fit(NamedTuple):
     reasons: tuple[str, ...]
 
 
+# Enum members read for every biopsy and finding: on Python 3.11 ``Enum.MEMBER`` goes through the
+# enum metaclass's __getattr__ hook, several times the cost of a module-level name.
+_MASS = FindingType.MASS
+_CALCIFICATIONS = FindingType.CALCIFICATIONS
+_DISTORTION = FindingType.ARCHITECTURAL_DISTORTION
+_ULTRASOUND = Guidance.ULTRASOUND
+_CORRESPONDS = Correlation.CORRESPONDS
+_DOES_NOT_CORRESPOND = Correlation.DOES_NOT_CORRESPOND
+_NEEDS_REVIEW = Correlation.NEEDS_REVIEW
+
+
 def _type_fits(target: FindingType, finding: Finding) -> bool:
+    family = type_family(target)
     for t in finding.types:
-        if same_family(target, t):
+        if type_family(t) == family:
             return True
-    if target is FindingType.CALCIFICATIONS and finding.ever("associated_calcifications"):
+    if target is _CALCIFICATIONS and finding.ever("associated_calcifications"):
         return True
-    return target is FindingType.ARCHITECTURAL_DISTORTION and finding.ever("associated_distortion")
+    return target is _DISTORTION and finding.ever("associated_distortion")
 
 
 _MAMMOGRAPHIC_GUIDANCE = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS})
@@ -118,10 +142,10 @@ _MAMMOGRAPHIC_GUIDANCE = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESI
 
 def _guidance_fits(guidance: Guidance | None, f: Finding) -> bool:
     """Ultrasound samples masses; stereotactic and DBT guidance sample what only mammography shows."""
-    if guidance is Guidance.ULTRASOUND:
-        return FindingType.MASS in f.types or f.ever("sonographic_correlate")
+    if guidance is _ULTRASOUND:
+        return _MASS in f.types or f.ever("sonographic_correlate")
     if guidance in _MAMMOGRAPHIC_GUIDANCE:
-        return FindingType.MASS not in f.types
+        return _MASS not in f.types
     return False
 
 
@@ -145,19 +169,20 @@ def _feature_fit(b: Biopsy, f: Finding, th: CorrelationThresholds) -> _Fit:
         else:
             contradicted = True
             reasons.append(f"target {str(target)} is not a {type_family(f.type)}")
-    mammographic_only = FindingType.MASS not in f.types
-    if b.guidance is Guidance.ULTRASOUND and mammographic_only and _said_no_correlate(f):
+    mammographic_only = _MASS not in f.types
+    if b.guidance is _ULTRASOUND and mammographic_only and _said_no_correlate(f):
         contradicted = True
         reasons.append("ultrasound-guided, but the finding has no sonographic correlate")
     elif target is None and _guidance_fits(b.guidance, f):
         # No target named: the guidance still tells what kind of lesion was sampled.
         type_known = True
         reasons.append(f"{str(b.guidance) if b.guidance else ''}-guided sampling suits the finding")
-    agreement = compare_locations(b.target_location, f.location, b.laterality or f.laterality, th)
-    reasons += agreement.agreements
-    reasons += agreement.conflicts
-    contradicted = contradicted or agreement.contradicts
-    return _Fit(f, contradicted, type_known, agreement.support, tuple(reasons))
+    support, conflicts, agreements = compare_locations(
+        b.target_location, f.location, b.laterality or f.laterality, th
+    )
+    reasons += agreements
+    reasons += conflicts
+    return _Fit(f, contradicted or bool(conflicts), type_known, support, tuple(reasons))
 
 
 def _by_features(b: Biopsy, candidates: list[Finding], th: CorrelationThresholds) -> list[Match]:
@@ -170,7 +195,7 @@ def _by_features(b: Biopsy, candidates: list[Finding], th: CorrelationThresholds
         fit = _feature_fit(b, f, th)
         if fit.contradicted:
             out.append(
-                Match(b.key, f.key, Correlation.DOES_NOT_CORRESPOND, "features", fit.reasons)
+                _new_match((b.key, f.key, _DOES_NOT_CORRESPOND, "features", fit.reasons, ()))
             )
         else:
             eligible.append(fit)
@@ -186,14 +211,14 @@ def _by_features(b: Biopsy, candidates: list[Finding], th: CorrelationThresholds
             chosen = top[0]
     for fit in eligible:
         if chosen is None:
-            verdict = Correlation.NEEDS_REVIEW
+            verdict = _NEEDS_REVIEW
             reasons = fit.reasons + ("the reports do not say which finding was sampled",)
         elif fit is chosen:
-            verdict, reasons = Correlation.CORRESPONDS, fit.reasons
+            verdict, reasons = _CORRESPONDS, fit.reasons
         else:
-            verdict = Correlation.DOES_NOT_CORRESPOND
+            verdict = _DOES_NOT_CORRESPOND
             reasons = fit.reasons + ("another finding fits better",)
-        out.append(Match(b.key, fit.finding.key, verdict, "features", reasons))
+        out.append(_new_match((b.key, fit.finding.key, verdict, "features", reasons, ())))
     return out
 
 
@@ -240,30 +265,34 @@ def _by_decisions(case: AssembledCase, b: Biopsy) -> dict[str, Match]:
 def correlate(case: AssembledCase, th: CorrelationThresholds = DEFAULT_THRESHOLDS) -> Correlations:
     matches: list[Match] = []
     review_raised: set[str] = set()
+    findings, decisions = case.findings, case.decisions
     for b in case.biopsies:
-        candidates = [
-            f
-            for f in case.findings
-            if b.laterality is None or f.laterality is None or f.laterality is b.laterality
-        ]
+        side = b.laterality
+        candidates: list[Finding] = []
+        for f in findings:
+            if side is None or f.laterality is None or f.laterality is side:
+                candidates.append(f)
         by_feature: dict[str, Match] = {}
         for m in _by_features(b, candidates, th):
             by_feature[m.finding_key] = m
-        stated = _by_statements(case, b, candidates) if b.correspondences else {}
-        decided = _by_decisions(case, b) if case.decisions else {}
-        if _any_verdict(stated.values(), Correlation.CORRESPONDS):
-            # An explicit match settles what this biopsy sampled; undecided feature guesses drop out.
-            for k, m in by_feature.items():
-                if m.verdict is Correlation.NEEDS_REVIEW:
-                    by_feature[k] = Match(
-                        b.key, k, Correlation.DOES_NOT_CORRESPOND, "statement", m.reasons
-                    )
-        from_reports = {**by_feature, **stated}
-        if not _any_verdict(from_reports.values(), Correlation.CORRESPONDS) and _any_verdict(
-            from_reports.values(), Correlation.NEEDS_REVIEW
+        if b.correspondences:
+            stated = _by_statements(case, b, candidates)
+            if _any_verdict(stated.values(), _CORRESPONDS):
+                # An explicit match settles what this biopsy sampled; undecided feature guesses
+                # drop out.
+                for k, m in by_feature.items():
+                    if m.verdict is _NEEDS_REVIEW:
+                        by_feature[k] = _new_match(
+                            (b.key, k, _DOES_NOT_CORRESPOND, "statement", m.reasons, ())
+                        )
+            from_reports = {**by_feature, **stated}
+        else:
+            from_reports = by_feature
+        if not _any_verdict(from_reports.values(), _CORRESPONDS) and _any_verdict(
+            from_reports.values(), _NEEDS_REVIEW
         ):
             review_raised.add(b.key)
-        merged = {**from_reports, **decided}
+        merged = {**from_reports, **_by_decisions(case, b)} if decisions else from_reports
         for k in sorted(merged):
             matches.append(merged[k])
     return Correlations(tuple(matches), frozenset(review_raised))

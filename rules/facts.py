@@ -112,7 +112,10 @@ class Composition(StrEnum):
 
     @property
     def dense(self) -> bool:
-        return self in (Composition.C, Composition.D)
+        return self in _DENSE
+
+
+_DENSE = frozenset({Composition.C, Composition.D})
 
 
 class Guidance(StrEnum):

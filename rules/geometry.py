@@ -35,15 +35,20 @@ def clock_distance(a: float, b: float) -> float:
     return min(d, 12 - d)
 
 
+# Enum members read on every comparison: on Python 3.11 ``Enum.MEMBER`` goes through the enum
+# metaclass's __getattr__ hook, several times the cost of a module-level name.
+_RIGHT = Laterality.RIGHT
+_LEFT_OR_RIGHT = (Laterality.LEFT, Laterality.RIGHT)
+_ANTERIOR_AND_POSTERIOR = frozenset({Depth.ANTERIOR, Depth.POSTERIOR})
+
+
 def _sector_at(hour: float, laterality: Laterality) -> frozenset[str]:
     h = hour % 12
     upper = h >= 9 or h <= 3
     lower = 3 <= h <= 9
     three_side = 0 <= h <= 6
     nine_side = h >= 6 or h == 0
-    outer, inner = (
-        (nine_side, three_side) if laterality is Laterality.RIGHT else (three_side, nine_side)
-    )
+    outer, inner = (nine_side, three_side) if laterality is _RIGHT else (three_side, nine_side)
     sectors = set()
     if upper and outer:
         sectors.add(UO)
@@ -62,7 +67,7 @@ def sectors(
     """The quadrant sectors a location may lie in, or None when it does not say."""
     if location.quadrant is not None:
         return _QUADRANT_SECTORS.get(location.quadrant)
-    if location.clock is not None and laterality in (Laterality.LEFT, Laterality.RIGHT):
+    if location.clock is not None and laterality in _LEFT_OR_RIGHT:
         c = location.clock
         return (
             _sector_at(c - tolerance, laterality)
@@ -108,13 +113,26 @@ def _hours_apart(d: float) -> str:
 def compare_locations(
     a: Location, b: Location, laterality: Laterality | None, th: CorrelationThresholds
 ) -> LocationAgreement:
-    if is_unplaced(a) or is_unplaced(b):
+    a_clock, b_clock = a.clock, b.clock
+    if (  # is_unplaced(a) or is_unplaced(b), written out: this runs for every biopsy and finding
+        a_clock is None
+        and a.quadrant is None
+        and a.depth is None
+        and a.nipple_distance_mm is None
+    ) or (
+        b_clock is None
+        and b.quadrant is None
+        and b.depth is None
+        and b.nipple_distance_mm is None
+    ):
         return _NOTHING_TO_COMPARE
     support = 0.0
     conflicts: list[str] = []
     agreements: list[str] = []
-    if a.clock is not None and b.clock is not None:
-        d = clock_distance(a.clock, b.clock)
+    if a_clock is not None and b_clock is not None:
+        d = abs(a_clock - b_clock) % 12  # clock_distance, written out
+        if 12 - d < d:
+            d = 12 - d
         if d <= th.clock_same_hours:
             support += 2
             agreements.append(_hours_apart(d))
@@ -140,7 +158,7 @@ def compare_locations(
         if a.depth is b.depth:
             support += 0.5
             agreements.append("same depth")
-        elif {a.depth, b.depth} == {Depth.ANTERIOR, Depth.POSTERIOR}:
+        elif {a.depth, b.depth} == _ANTERIOR_AND_POSTERIOR:
             conflicts.append("anterior versus posterior depth")
     return LocationAgreement(support, tuple(conflicts), tuple(agreements))
 
@@ -150,14 +168,28 @@ def location_fit(
 ) -> float | None:
     """``compare_locations`` without the reasons: its ``support``, or None when it contradicts.
 
-    Assembly asks this of every candidate finding for every description, so it builds no text;
-    the checks and limits are the same (tests/rules/test_geometry.py holds the two together).
+    Assembly asks this of every candidate finding for every description, so it builds no text
+    (and ``is_unplaced`` and ``clock_distance`` are written out); the checks and limits are the
+    same (tests/rules/test_geometry.py holds the two together).
     """
-    if is_unplaced(a) or is_unplaced(b):
+    a_clock, b_clock = a.clock, b.clock
+    if (
+        a_clock is None
+        and a.quadrant is None
+        and a.depth is None
+        and a.nipple_distance_mm is None
+    ) or (
+        b_clock is None
+        and b.quadrant is None
+        and b.depth is None
+        and b.nipple_distance_mm is None
+    ):
         return 0.0
     support = 0.0
-    if a.clock is not None and b.clock is not None:
-        d = clock_distance(a.clock, b.clock)
+    if a_clock is not None and b_clock is not None:
+        d = abs(a_clock - b_clock) % 12
+        if 12 - d < d:
+            d = 12 - d
         if d <= th.clock_same_hours:
             support += 2
         elif d >= th.clock_different_hours:
@@ -178,7 +210,7 @@ def location_fit(
     if a.depth is not None and b.depth is not None:
         if a.depth is b.depth:
             support += 0.5
-        elif {a.depth, b.depth} == {Depth.ANTERIOR, Depth.POSTERIOR}:
+        elif {a.depth, b.depth} == _ANTERIOR_AND_POSTERIOR:
             return None
     return support
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from rules.anatomy import Laterality, Location
 from rules.case import AssembledCase, Biopsy, Finding
@@ -19,6 +20,14 @@ from rules.priority import raise_priority
 from rules.site import ItemDefaults, SiteConfig
 
 _NOWHERE = Location()
+_NO_RISK: tuple[Priority | None, tuple[str, ...]] = (None, ())
+# Read for every item: on Python 3.11 ``Enum.MEMBER`` goes through the enum metaclass's
+# __getattr__ hook, several times the cost of a module-level name.
+_URGENT = Priority.URGENT
+_BOTH = Laterality.BOTH
+_KEY_PREFIX = {kind: str(kind) + ":" for kind in ItemKind}
+#: ``_new_item((...every field...))``: an ItemDecision without the generated keyword-aware __new__.
+_new_item = partial(tuple.__new__, ItemDecision)
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ class Context:
         self, kind: ItemKind, subject: str, *actions: DocumentedAction
     ) -> tuple[Evidence, ...]:
         """Documented actions that close the item of this kind about ``subject``."""
+        if not self.case.decisions:
+            return ()  # nothing documented (the usual case): skip building the generator
         return tuple(
             decision_evidence(d.action.value, d.note)
             for d in self.documented_decisions(kind, subject, *actions)
@@ -80,13 +91,19 @@ class Context:
         (by day: same-day images and reports come in either order; an undated image counts)."""
         # Every time here is UTC (assembly made it so): 'same day or later' is 'from midnight on'.
         start = since.replace(hour=0, minute=0, second=0, microsecond=0) if since else None
+        # Laterality.covers written out, and decided once when any image side will do.
+        any_side = side is None or side is _BOTH
         found: list[ImageRecord] = []
         for i in self.case.images:
-            if (
-                (side is None or i.laterality is None or i.laterality.covers(side))
-                and (start is None or i.acquired_at is None or i.acquired_at >= start)
-                and (modalities is None or i.modality in modalities)
-            ):
+            if not any_side:
+                image_side = i.laterality
+                if not (image_side is None or image_side is side or image_side is _BOTH):
+                    continue
+            if start is not None:
+                at = i.acquired_at
+                if at is not None and at < start:
+                    continue
+            if modalities is None or i.modality in modalities:
                 found.append(i)
         return tuple(found)
 
@@ -113,34 +130,39 @@ def build(
     finding: Finding | None = None,
     finding_type: FindingType | None = None,
     location: Location | None = None,
-    risk: tuple[Priority | None, tuple[str, ...]] = (None, ()),
+    risk: tuple[Priority | None, tuple[str, ...]] = _NO_RISK,
     due_at: datetime | None = None,
 ) -> ItemDecision:
     defaults = ctx.item_defaults[kind]
-    priority = raise_priority(defaults.priority, risk[0])
+    raised, reasons = risk
+    priority = defaults.priority if raised is None else raise_priority(defaults.priority, raised)
     opened = opened_at or ctx.now
     if due_at is None:
-        due_at = opened + (defaults.urgent_due if priority is Priority.URGENT else defaults.due)
+        due_at = opened + (defaults.urgent_due if priority is _URGENT else defaults.due)
+    finding_key = None
     if finding is not None:  # an item about a finding takes its side, type and place by default
         laterality = finding.laterality if laterality is None else laterality
         finding_type = finding.type
         location = finding.location if location is None else location
-    # Positional, in the field order of ItemDecision: an evaluation builds one per item.
-    return ItemDecision(
-        item_key_of(kind, subject),  # key
-        kind,
-        laterality,
-        finding_type,
-        _NOWHERE if location is None else location,
-        finding.key if finding is not None else None,  # finding_key
-        priority,
-        risk[1],  # priority_reasons
-        opened,  # opened_at
-        due_at,
-        next_step,
-        _unique(evidence),
-        closes_when,
-        _unique(closing),  # closing_evidence
+        finding_key = finding.key
+    # In the field order of ItemDecision, built from one tuple: an evaluation builds one per item.
+    return _new_item(
+        (
+            _KEY_PREFIX[kind] + subject,  # key: item_key_of(kind, subject)
+            kind,
+            laterality,
+            finding_type,
+            _NOWHERE if location is None else location,
+            finding_key,
+            priority,
+            reasons,  # priority_reasons
+            opened,  # opened_at
+            due_at,
+            next_step,
+            tuple(evidence) if len(evidence) < 2 else _unique(evidence),
+            closes_when,
+            tuple(closing) if len(closing) < 2 else _unique(closing),  # closing_evidence
+        )
     )
 
 
