@@ -18,6 +18,7 @@ from rules.items import ItemDecision, ItemKind, Priority
 from rules.memo import computed_once
 from rules.priority import raise_priority
 from rules.site import ItemDefaults, SiteConfig
+from rules.timeline import UNDATED
 
 _NOWHERE = Location()
 _NO_RISK: tuple[Priority | None, tuple[str, ...]] = (None, ())
@@ -136,7 +137,8 @@ def build(
     defaults = ctx.item_defaults[kind]
     raised, reasons = risk
     priority = defaults.priority if raised is None else raise_priority(defaults.priority, raised)
-    opened = opened_at or ctx.now
+    # An undated start (a report whose header has no date sorts last) opens at the moment evaluated.
+    opened = ctx.now if opened_at is None or opened_at == UNDATED else opened_at
     if due_at is None:
         due_at = opened + (defaults.urgent_due if priority is _URGENT else defaults.due)
     finding_key = None

@@ -4,6 +4,8 @@ the reader missed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rules.decisions import ConcordanceDecision, CorrelationDecision, Documented, DocumentedAction
 from rules.evaluation import evaluate
 from rules.facts import ConcordanceVerdict, PalpableComplaint
@@ -301,6 +303,22 @@ def test_documented_discordance_in_a_radpath_note() -> None:
     (item,) = opened(evaluation, ItemKind.DISCORDANT_PATHOLOGY)
     assert item.opened_at == day(-14)
     assert not opened(evaluation, ItemKind.CONCORDANCE_PENDING)
+
+
+def test_a_discordance_stated_in_an_undated_note_opens_from_the_evaluation_moment() -> None:
+    docs = [
+        _mass_report(Birads.B4A),
+        _mass_biopsy(),
+        _mass_pathology(PathologyCategory.BENIGN, Lesion.OTHER_BENIGN),
+    ]
+    note = procedure("mass.radpath", 0, addendum_to="mass.bx")
+    note.concordance(
+        "The benign result is discordant with the imaging.", ConcordanceVerdict.DISCORDANT, R
+    )
+    undated = replace(note.facts(), observed_at=None)  # a note whose date the header lacks
+    (item,) = opened(evaluate(case([*docs, undated]), DAY0), ItemKind.DISCORDANT_PATHOLOGY)
+    assert item.opened_at == DAY0
+    assert item.due_at is not None and item.due_at > DAY0
 
 
 # --- high-risk-lesion and malignancy-referral ------------------------------------------------------
