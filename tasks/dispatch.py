@@ -1,7 +1,8 @@
 """Handing inbox rows to the pipeline, after their commit.
 
 The listener calls ``submit(inbox_id)`` once the row is committed. With a broker, a background
-thread publishes the task, so a slow or absent broker never delays a C-STORE answer; a row whose
+thread publishes the rows waiting at that moment as one ``worklist.ingest_many`` message, so a
+slow or absent broker never delays a C-STORE answer; a row whose
 message is lost stays pending and the sweeper republishes it. Without a broker, a small thread
 pool runs the same task function in this process.
 """

@@ -367,27 +367,25 @@ def test_two_beats_send_one_email_per_item_and_level(stack: Stack, tmp_path: Pat
         def sent_by_each_beat() -> list[int]:
             return [b.output().count("Sending due task remind") for b in beats]
 
+        def two_more_sweeps_from_each_beat() -> None:
+            seen = sent_by_each_beat()
+            wait_until(lambda: all(n >= s + 2 for n, s in zip(sent_by_each_beat(), seen)), 30,
+                       "both beats to send two more reminder sweeps")
+            target = sum(sent_by_each_beat())
+            wait_until(lambda: _finished_reminds(worker.output()) >= target, 30,
+                       "the worker to finish those sweeps")
+
         wait_until(lambda: len(smtp.mailbox.mails) >= len(expected), START,
                    "the first reminders and escalations")
         # Let both schedulers fire several more sweeps, and the worker finish them.
-        seen = sent_by_each_beat()
-        wait_until(lambda: all(n >= s + 2 for n, s in zip(sent_by_each_beat(), seen)), 30,
-                   "both beats to send two more reminder sweeps")
-        target = sum(sent_by_each_beat())
-        wait_until(lambda: _finished_reminds(worker.output()) >= target, 30,
-                   "the worker to finish those sweeps")
+        two_more_sweeps_from_each_beat()
         assert _mails_by_item_and_level(smtp) == expected
 
         # A week later for "due": its next level, once.
         with stack.sessions.begin() as session:
             session.get_one(Item, ids["due"]).due_at = now - timedelta(days=7, hours=1)
         wait_until(lambda: len(smtp.mailbox.mails) > len(expected), 30, "the next escalation")
-        seen = sent_by_each_beat()
-        wait_until(lambda: all(n >= s + 2 for n, s in zip(sent_by_each_beat(), seen)), 30,
-                   "both beats to send two more reminder sweeps")
-        target = sum(sent_by_each_beat())
-        wait_until(lambda: _finished_reminds(worker.output()) >= target, 30,
-                   "the worker to finish those sweeps")
+        two_more_sweeps_from_each_beat()
         assert _mails_by_item_and_level(smtp) == sorted(expected + [(ids["due"], 2)])
         stack.processes.stop_all()
 
