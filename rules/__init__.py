@@ -10,6 +10,7 @@ The main names are importable from here; they load on first use so that importin
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.machinery import EXTENSION_SUFFIXES
 from typing import Any
 
 # The function `evaluate` lives in rules.evaluation: a submodule named `evaluate` would shadow it.
@@ -22,7 +23,15 @@ _EXPORTS = {
     "Evaluation": "rules.items",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["Case", "Evaluation", "ItemDecision", "ItemKind", "Priority", "build", "evaluate"]
+
+
+def build() -> str:
+    """How the engine runs here: ``compiled`` (the container image's build, see setup.py) or
+    ``interpreted`` (a development install). Both run the same source to the same items."""
+    spec = import_module("rules.evaluation").__spec__
+    origin = (spec.origin if spec else None) or ""
+    return "compiled" if origin.endswith(tuple(EXTENSION_SUFFIXES)) else "interpreted"
 
 
 def __getattr__(name: str) -> Any:

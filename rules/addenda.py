@@ -26,7 +26,7 @@ def without_restated(addendum: ReportFacts, amended: Sequence[ReportFacts]) -> R
     One occurrence is dropped per sentence the amended documents state, from the end (where a
     whole-document addendum carries the amended text), so a sentence the addendum states anew
     still counts."""
-    changes: dict[str, tuple[Any, ...]] = {}
+    changes: dict[str, Any] = {}  # field name -> the kept facts, for dataclasses.replace
     for name in STATED:
         repeated = Counter(fact.evidence.text for document in amended
                            for fact in getattr(document, name))

@@ -15,6 +15,8 @@ from functools import partial
 from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, TypeVar
 
+from mypy_extensions import mypyc_attr
+
 from rules.anatomy import Laterality, Location
 from rules.decisions import Decision
 from rules.documents import ImageRecord
@@ -164,6 +166,8 @@ class Biopsy(NamedTuple):
         return self.pathology[0].at if self.pathology else None
 
 
+# Compiled builds keep this an ordinary class: its computed_once caches live in the instance dict.
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class AssembledCase:
     reports: tuple[ReportFacts, ...]
@@ -373,6 +377,7 @@ def _fill_sides(report: ReportFacts) -> ReportFacts:
     """A report about one breast only: facts whose side the reader could not tell are about it."""
     named: Laterality | None = None  # the one breast the sided facts name so far
     unsided = False
+    fact: Any  # findings, assessments, procedures...: every sided fact has a laterality
     for fact in (  # _sided_facts(report) in one tuple: one loop, and this runs for every report
         *report.findings,
         *report.assessments,

@@ -20,6 +20,8 @@ from enum import StrEnum
 from functools import partial
 from typing import NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from rules.case import AssembledCase, Biopsy, Finding
 from rules.decisions import CorrelationDecision
 from rules.facts import Evidence, FindingType, Guidance, Relation
@@ -65,6 +67,8 @@ class _MatchIndex:
         """Biopsy key -> the keys of the findings it sampled."""
 
 
+# Compiled builds keep this an ordinary class: its computed_once caches live in the instance dict.
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Correlations:
     matches: tuple[Match, ...]

@@ -6,6 +6,7 @@ DICOM tag, and nothing here is a pydicom object.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -43,7 +44,7 @@ class ContentItem:
     unit: Code | None = None
     children: tuple[ContentItem, ...] = ()
 
-    def walk(self):  # type: ignore[no-untyped-def]
+    def walk(self) -> Iterator[ContentItem]:
         """Depth-first iteration over this item and all its descendants."""
         yield self
         for child in self.children:

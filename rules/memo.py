@@ -17,10 +17,10 @@ T = TypeVar("T")
 class computed_once(Generic[T]):  # noqa: N801 - used as a decorator, like cached_property
     def __init__(self, func: Callable[[Any], T]) -> None:
         self.func = func
-        self.name = func.__name__
+        self.name = getattr(func, "__name__", "")  # compiled functions may lack it; see below
         self.__doc__ = func.__doc__
 
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __set_name__(self, owner: type, name: str) -> None:  # the name it is bound to wins
         self.name = name
 
     @overload

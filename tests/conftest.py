@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import rules
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
 from worklist.settings import Settings, load_settings
@@ -29,6 +30,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_EXAMPLES = REPO_ROOT.parent / "shared" / "examples"
 IN_CI = bool(os.environ.get("CI"))
 
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run meant for the compiled build (tests/rules/test_compiled_rules.py) must not pass quietly
+    # on the interpreted source because of a path mix-up.
+    if os.environ.get("WORKLIST_EXPECT_COMPILED_RULES") == "1" and rules.build() != "compiled":
+        raise pytest.UsageError(f"expected the compiled rules engine, imported {rules.__file__}")
 
 def service_missing(what: str) -> None:
     """Skip locally, fail in CI: CI must never pass by skipping the real services."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import rules
 from worklist.db.base import utcnow
 from worklist.db.models import InboxObject, InboxState
 from worklist.settings import Settings
@@ -21,6 +22,8 @@ class Health:
     listener: str
     pending: int | None
     oldest_pending_seconds: float | None
+    rules_engine: str
+    """``compiled`` or ``interpreted`` (rules.build): which build of the rules this process runs."""
 
     @property
     def ok(self) -> bool:
@@ -76,4 +79,5 @@ def check(settings: Settings, sessions: sessionmaker[Session]) -> Health:
         listener=_listener(settings),
         pending=pending,
         oldest_pending_seconds=oldest,
+        rules_engine=rules.build(),
     )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from mypy_extensions import mypyc_attr
+
 from rules.anatomy import Laterality, Location
 from rules.case import AssembledCase, Biopsy, Finding
 from rules.correlation import Correlations
@@ -31,6 +33,8 @@ _KEY_PREFIX = {kind: str(kind) + ":" for kind in ItemKind}
 _new_item = partial(tuple.__new__, ItemDecision)
 
 
+# Compiled builds keep this an ordinary class: its computed_once caches live in the instance dict.
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Context:
     case: AssembledCase

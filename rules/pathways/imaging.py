@@ -8,7 +8,14 @@ from datetime import timedelta
 from rules.anatomy import Laterality
 from rules.decisions import DocumentedAction
 from rules.documents import ImageRecord, Modality
-from rules.facts import Birads, Evidence, Recommendation, RecommendationKind, ReportKind
+from rules.facts import (
+    Birads,
+    Evidence,
+    Recommendation,
+    RecommendationKind,
+    ReportFacts,
+    ReportKind,
+)
 from rules.geometry import is_unplaced
 from rules.items import ItemDecision, ItemKind
 from rules.pathways.base import Context, build, image_evidence
@@ -190,7 +197,9 @@ def _follow_up_side(ctx: Context, r: Stamped[Recommendation]) -> Laterality:
         return Laterality.BOTH  # the next screen of a negative or benign screen is bilateral
     report = ctx.case.report(r.source_uid)
     sides: set[Laterality] = set()
-    related = [report] + [ctx.case.report(u) for u in report.predecessor_uids] if report else []
+    related: list[ReportFacts | None] = (
+        [report, *(ctx.case.report(u) for u in report.predecessor_uids)] if report else []
+    )
     for rep in related:
         if rep is None:
             continue
