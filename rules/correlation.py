@@ -238,21 +238,29 @@ def _by_statements(case: AssembledCase, b: Biopsy, candidates: list[Finding]) ->
             else -1
         )
         named_key = case.statement_targets.get((stamped.source_uid, index))
-        verdict = (
-            Correlation.CORRESPONDS
-            if c.relation is Relation.CORRESPONDS
-            else Correlation.DOES_NOT_CORRESPOND
-        )
+        verdict = _STATED[c.relation]
         if named_key is not None:
             named = [f for f in candidates if f.key == named_key]
         elif c.relation is Relation.DOES_NOT_CORRESPOND and b.target_type is not None:
             # 'does not correspond to the mammographic finding': the one finding of another kind.
             named = [f for f in candidates if not _type_fits(b.target_type, f)]
         else:
-            named = candidates if c.relation is Relation.CORRESPONDS else []
-        if len(named) == 1:
+            named = candidates if c.relation is not Relation.DOES_NOT_CORRESPOND else []
+        if c.relation is Relation.UNCERTAIN:
+            # 'indeterminate whether the lesion is the mammographic finding': every finding it may
+            # be about needs review; the features' opinion does not settle it.
+            for f in named:
+                out[f.key] = Match(b.key, f.key, verdict, "statement", (), (c.evidence,))
+        elif len(named) == 1:
             out[named[0].key] = Match(b.key, named[0].key, verdict, "statement", (), (c.evidence,))
     return out
+
+
+_STATED = {
+    Relation.CORRESPONDS: Correlation.CORRESPONDS,
+    Relation.DOES_NOT_CORRESPOND: Correlation.DOES_NOT_CORRESPOND,
+    Relation.UNCERTAIN: Correlation.NEEDS_REVIEW,
+}
 
 
 def _by_decisions(case: AssembledCase, b: Biopsy) -> dict[str, Match]:

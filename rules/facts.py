@@ -238,6 +238,9 @@ class ProcedureFacts:
 class Relation(StrEnum):
     CORRESPONDS = "corresponds"
     DOES_NOT_CORRESPOND = "does-not-correspond"
+    UNCERTAIN = "uncertain"
+    """The report says it cannot tell ('it is indeterminate whether the sonographic lesion represents
+    the mammographic finding'): the correlation needs a person's review, whatever the features say."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,17 @@ _HEDGE = re.compile(
     r"suspected|favou?red)\b|\?"
 )
 _HEDGE_WINDOW = 40
+# Doubt said outright about the correspondence ("it is indeterminate whether the sonographic lesion
+# represents the mammographic finding", "correlation is uncertain") is a statement of its own: the
+# report cannot tell, so a person must. Doubt about a finding ("indeterminate calcifications") is not.
+_DOUBT = re.compile(
+    r"\b(?:indeterminate|uncertain|unclear|not (?:certain|clear)|"
+    r"(?:cannot|can ?not|can't) (?:be )?(?:determined?|confirmed?|established?|said|say|told|tell)|"
+    r"(?:difficult|impossible) to (?:determine|say|tell|confirm)) (?:whether|if|as to)\b"
+    r"|\b(?:correlation|correspondence) (?:is|remains|was) (?:uncertain|indeterminate|unclear)"
+    r"|\bmay or may not\b"
+)
+_DOUBT_WINDOW = 80
 _EXPLAINING = re.compile(r"explain|account")
 _FINDING_HEDGES = frozenset({"possible", "possibly", "probable", "questionable", "suspected", "likely"})
 # "corresponding to the palpable lump" is about a clinical complaint (a palpable fact).
@@ -95,13 +106,14 @@ def _statement_matches(text: str, relation: Relation) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
-def _certain_statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | None:
-    """The sentence's first statement that is neither hedged nor about a clinical complaint.
+def _statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | None:
+    """The sentence's statement: its first certain one, else one the report says it cannot tell.
 
-    A negative statement wins over a positive one ('does not correspond to' holds 'correspond to').
-    Each clause counts on its own: in 'likely unrelated to the biopsied mass and has not been
-    sampled' the hedge covers only the first. A sentence whose negative statements are all hedged
-    states nothing ('may not correspond' is no correspondence either)."""
+    A certain statement is neither hedged nor about a clinical complaint. A negative statement wins
+    over a positive one ('does not correspond to' holds 'correspond to'). Each clause counts on its
+    own: in 'likely unrelated to the biopsied mass and has not been sampled' the hedge covers only
+    the first. Hedged statements state nothing ('may not correspond' is no correspondence either),
+    unless doubt is said outright ('it is unclear whether the mass corresponds to...'): UNCERTAIN."""
     text = report.sentences[i].text
     findings = report.findings_in(i)
 
@@ -114,14 +126,19 @@ def _certain_statement(report: ReportText, i: int) -> tuple[Relation, re.Match[s
         # "benign stroma does not explain a BI-RADS 5 mass" judges the pathology result
         # (discordance), it does not say the biopsy missed the finding
         negatives = [m for m in negatives if not _EXPLAINING.search(m.group(0))]
-    if negatives:
-        match = next((m for m in negatives if certain(m)), None)
-        return (Relation.DOES_NOT_CORRESPOND, match) if match else None
-    for match in _statement_matches(text, Relation.CORRESPONDS):
-        if "concordant" in match.group(0) and _is_radpath(report, i):
-            continue
-        if certain(match):
+    positives = [m for m in _statement_matches(text, Relation.CORRESPONDS)
+                 if not ("concordant" in m.group(0) and _is_radpath(report, i))]
+    match = next((m for m in negatives if certain(m)), None)
+    if match is not None:
+        return Relation.DOES_NOT_CORRESPOND, match
+    if not negatives:
+        match = next((m for m in positives if certain(m)), None)
+        if match is not None:
             return Relation.CORRESPONDS, match
+    for match in sorted(negatives + positives, key=lambda m: m.start()):
+        if (_DOUBT.search(text, max(0, match.start() - _DOUBT_WINDOW), match.start())
+                and not _CLINICAL_OBJECT.match(text, match.end())):
+            return Relation.UNCERTAIN, match
     return None
 
 
@@ -129,12 +146,13 @@ def read_correspondences(report: ReportText) -> list[Correspondence]:
     out: list[Correspondence] = []
     for i, s in enumerate(report.sentences):
         text = s.text
-        certain = _certain_statement(report, i)
-        if certain is None:
+        stated = _statement(report, i)
+        if stated is None:
             continue
-        relation, match = certain
-        positive = relation is Relation.CORRESPONDS
-        findings = report.findings_in(i)
+        relation, match = stated
+        positive = relation is not Relation.DOES_NOT_CORRESPOND  # uncertain: 'whether X is Y'?
+        # 'it cannot be determined whether...': the doubt cue reads as a negation of what follows
+        findings = report.findings_in(i, include_negated=relation is Relation.UNCERTAIN)
         after = [m for m in findings if m.start >= match.end()]
         before = [m for m in findings if m.end <= match.start()]
         subject = FindingType(before[0].label) if before else None

@@ -26,8 +26,6 @@ KNOWN_GAPS = {
                "(malignancy-referral stays open until a coordinator documents it)",
     "TC-0121": "a report saying the surgical consultation took place is not read as documented "
                "(high-risk-lesion stays open until a coordinator documents it)",
-    "TC-0130": "a hedged correspondence ('indeterminate whether the lesion represents the finding') "
-               "counts as no statement, so the features decide instead of raising correlation-review",
 }
 
 

@@ -201,9 +201,37 @@ def test_palpable_lump_explained() -> None:
 def test_hedged_correspondence_is_not_a_statement() -> None:
     for sentence in ("The sampled nodule might not correspond to the mammographic distortion.",
                      "This mass is likely the sonographic correlate of the calcifications.",
-                     "It is unclear whether the biopsied mass corresponds to the asymmetry."):
+                     "The mass possibly corresponds to the asymmetry."):
         facts = read_text(f"Findings: {sentence}", title="US CORE BX LT")
         assert facts.correspondences == (), sentence
+
+
+def test_doubt_said_outright_is_an_uncertain_statement() -> None:
+    for sentence, about in (
+        ("It is unclear whether the biopsied mass corresponds to the asymmetry.",
+         FindingType.ASYMMETRY),
+        ("It is indeterminate whether the sonographic lesion represents the mammographic "
+         "distortion.", FindingType.ARCHITECTURAL_DISTORTION),
+        ("It cannot be determined if the sampled mass is the sonographic correlate of the "
+         "calcifications.", FindingType.CALCIFICATIONS),
+        ("The biopsied mass may or may not correspond to the focal asymmetry.",
+         FindingType.FOCAL_ASYMMETRY),
+    ):
+        facts = read_text(f"Findings: {sentence}", title="US CORE BX LT")
+        assert [(c.relation, c.finding_type) for c in facts.correspondences] == [
+            (Relation.UNCERTAIN, about)], sentence
+
+
+def test_doubt_about_a_finding_is_not_doubt_about_the_correspondence() -> None:
+    facts = read_text("Findings: Indeterminate grouped calcifications at left 3 o'clock were "
+                      "targeted. The clip is within the calcifications.", title="STEREO BX LT")
+    assert [c.relation for c in facts.correspondences] == [Relation.CORRESPONDS]
+
+
+def test_doubt_about_a_palpable_lump_is_no_finding_statement() -> None:
+    facts = read_text("Findings: It is unclear whether the mass corresponds to the palpable lump.",
+                      title="US LT")
+    assert facts.correspondences == ()
 
 
 def test_correspondence_to_a_lump_is_not_a_finding_correspondence() -> None:

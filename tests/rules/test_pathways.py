@@ -160,6 +160,32 @@ def test_correlation_review_closes_with_a_decision_that_also_closes_the_sampled_
     assert len(still) == 1 and still[0].location.clock == 8
 
 
+def test_a_report_that_cannot_tell_raises_review_even_when_the_features_match() -> None:
+    bx = _mass_biopsy()
+    bx.corresponds(
+        "It is indeterminate whether the sonographic lesion represents the mammographic mass.",
+        Relation.UNCERTAIN, R, FindingType.MASS,
+    )
+    evaluation = evaluate(case([_mass_report(), bx]), DAY0)
+    (review,) = opened(evaluation, ItemKind.CORRELATION_REVIEW)
+    assert review.laterality is R
+    assert opened(evaluation, ItemKind.UNSAMPLED_FINDING), "the mass is not taken as sampled"
+    without = evaluate(case([_mass_report(), _mass_biopsy()]), DAY0)
+    assert not opened(without, ItemKind.CORRELATION_REVIEW), "the features alone place it"
+
+
+def test_a_later_certain_statement_settles_an_uncertain_one() -> None:
+    bx = _mass_biopsy()
+    bx.corresponds("Correlation with the mammographic mass is uncertain.", Relation.UNCERTAIN, R,
+                   FindingType.MASS)
+    note = procedure("mass.bx.add", -15, addendum_to="mass.bx")
+    note.corresponds("Repeat imaging: the clip lies within the mass.", Relation.CORRESPONDS, R,
+                     FindingType.MASS)
+    evaluation = evaluate(case([_mass_report(), bx, note]), DAY0)
+    assert not opened(evaluation, ItemKind.CORRELATION_REVIEW)
+    assert closed(evaluation, ItemKind.UNSAMPLED_FINDING)
+
+
 def test_a_biopsy_without_target_type_matches_by_location() -> None:
     evaluation = evaluate(case([_mass_report(), _mass_biopsy(target=None)]), DAY0)
     assert not opened(evaluation, ItemKind.CORRELATION_REVIEW)

@@ -19,7 +19,7 @@ from tests.rules.test_examples import check_story
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
 # Stories the product does not get right yet, each with the reason; strict, so a fix shows up.
-# All three are the report reader's (and the facts contract's): the rules close or raise these
+# Both are the report reader's (and the facts contract's): the rules close these
 # items as soon as the facts say so (a person's documented action does it today).
 KNOWN_GAPS: dict[str, str] = {
     "TC-0119": "reader: 'the patient was referred to breast surgery and medical oncology today' "
@@ -28,10 +28,6 @@ KNOWN_GAPS: dict[str, str] = {
     "TC-0121": "reader: 'the patient was seen in breast surgical consultation on the 20th' is read "
     "as a surgical-consultation recommendation, not as a consultation that took place, so "
     "high-risk-lesion stays open",
-    "TC-0130": "reader: the hedged 'it is indeterminate whether the sonographic lesion represents "
-    "the mammographic finding' yields no correspondence fact (rules.facts has no indeterminate "
-    "relation), so type, guidance and clock position (11 vs 10 o'clock) place the biopsy on the "
-    "mass and correlation-review is not raised",
 }
 
 
