@@ -113,19 +113,9 @@ def _hours_apart(d: float) -> str:
 def compare_locations(
     a: Location, b: Location, laterality: Laterality | None, th: CorrelationThresholds
 ) -> LocationAgreement:
-    a_clock, b_clock = a.clock, b.clock
-    if (  # is_unplaced(a) or is_unplaced(b), written out: this runs for every biopsy and finding
-        a_clock is None
-        and a.quadrant is None
-        and a.depth is None
-        and a.nipple_distance_mm is None
-    ) or (
-        b_clock is None
-        and b.quadrant is None
-        and b.depth is None
-        and b.nipple_distance_mm is None
-    ):
+    if is_unplaced(a) or is_unplaced(b):
         return _NOTHING_TO_COMPARE
+    a_clock, b_clock = a.clock, b.clock
     support = 0.0
     conflicts: list[str] = []
     agreements: list[str] = []
@@ -169,22 +159,12 @@ def location_fit(
     """``compare_locations`` without the reasons: its ``support``, or None when it contradicts.
 
     Assembly asks this of every candidate finding for every description, so it builds no text
-    (and ``is_unplaced`` and ``clock_distance`` are written out); the checks and limits are the
+    (and ``clock_distance`` is written out); the checks and limits are the
     same (tests/rules/test_geometry.py holds the two together).
     """
-    a_clock, b_clock = a.clock, b.clock
-    if (
-        a_clock is None
-        and a.quadrant is None
-        and a.depth is None
-        and a.nipple_distance_mm is None
-    ) or (
-        b_clock is None
-        and b.quadrant is None
-        and b.depth is None
-        and b.nipple_distance_mm is None
-    ):
+    if is_unplaced(a) or is_unplaced(b):
         return 0.0
+    a_clock, b_clock = a.clock, b.clock
     support = 0.0
     if a_clock is not None and b_clock is not None:
         d = abs(a_clock - b_clock) % 12
