@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.readers.objects import ReadResult, UnreadableObject, read_object
 from rules.facts import ReportFacts
-from worklist.cases import ingest, service
+from worklist.cases import backfill, ingest, service
 from worklist.cases.ingest import ReportReader
 from worklist.db.base import utcnow
 from worklist.db.models import InboxObject, InboxState
@@ -122,8 +122,10 @@ def _work(context: IngestContext, inbox_id: int) -> Outcome:
             row.processed_at = now
             return Outcome.OUT_OF_SCOPE
         patient_pk = ingest.apply(session, row, result, read.facts, context.settings.zone)
-        service.reevaluate_patient(session, patient_pk, actor="pipeline", now=now,
-                                   site_config_path=context.settings.site_config)
+        service.reevaluate_patient(
+            session, patient_pk, actor="pipeline", now=now,
+            site_config_path=context.settings.site_config,
+            backfill=backfill.is_backfill(row, result.study.study_date, context.settings, now))
         row.state = InboxState.DONE
         row.error = None
         row.processed_at = now

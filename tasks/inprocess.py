@@ -14,6 +14,7 @@ from tasks.dispatch import InProcessDispatcher
 from tasks.ingest import IngestContext, process
 from tasks.sweep import stranded
 from worklist.db.base import utcnow
+from worklist.metrics.instruments import outcome_value, run_timed
 from worklist.notifications import service as notifications
 from worklist.notifications.senders import configured_senders
 
@@ -29,7 +30,9 @@ class InProcessPipeline:
 
     def __post_init__(self) -> None:
         self.dispatcher = InProcessDispatcher(
-            lambda inbox_id: process(self.context, inbox_id), workers=self.context.settings.workers
+            lambda inbox_id: run_timed("ingest", lambda: process(self.context, inbox_id),
+                                       outcome_value),
+            workers=self.context.settings.workers,
         )
 
     def submit(self, inbox_id: int) -> None:
@@ -53,13 +56,16 @@ class InProcessPipeline:
 
         def remind() -> None:
             now = utcnow()
-            notifications.remind(self.context.sessions, settings, site, senders, now)
+            run_timed("remind", lambda: notifications.remind(
+                self.context.sessions, settings, site, senders, now))
             day = notifications.digest_day(settings, now)
             if day is not None and day not in last_digest:
-                notifications.digest(self.context.sessions, settings, senders, day, now)
+                run_timed("digest", lambda: notifications.digest(
+                    self.context.sessions, settings, senders, day, now))
                 last_digest.append(day)
 
-        self._every(settings.sweep_every_seconds, self.sweep, "sweeper")
+        self._every(settings.sweep_every_seconds, lambda: run_timed("sweep", self.sweep),
+                    "sweeper")
         self._every(settings.remind_every_seconds, remind, "reminders")
 
     def _every(self, seconds: float, job: Callable[[], object], name: str) -> None:

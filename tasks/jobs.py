@@ -16,6 +16,7 @@ from tasks.ingest import TRANSIENT, IngestContext, process
 from tasks.sweep import stranded
 from worklist.db.base import utcnow
 from worklist.inbox.repository import reports_first
+from worklist.metrics.instruments import outcome_value, run_timed
 from worklist.notifications import service as notifications
 from worklist.notifications.senders import configured_senders
 
@@ -49,7 +50,7 @@ def _retry_delay(retries: int) -> int:
                  max_retries=8)
 def ingest(self: Any, inbox_id: int) -> str:
     try:
-        return process(_context(), inbox_id).value
+        return run_timed("ingest", lambda: process(_context(), inbox_id), outcome_value).value
     except TRANSIENT as error:
         raise self.retry(exc=TransientError(type(error).__name__),
                          countdown=_retry_delay(self.request.retries)) from None
@@ -66,7 +67,8 @@ def ingest_many(inbox_ids: list[int]) -> dict[str, int]:
         ordered = reports_first(session.connection(), inbox_ids)
     for inbox_id in ordered:
         try:
-            outcome = process(_context(), inbox_id).value
+            outcome = run_timed("ingest", lambda: process(_context(), inbox_id),
+                                outcome_value).value
         except TRANSIENT:
             ingest.apply_async(args=[inbox_id], countdown=_retry_delay(0))
             outcome = "retrying"
@@ -77,7 +79,8 @@ def ingest_many(inbox_ids: list[int]) -> dict[str, int]:
 @celery_app.task(name="worklist.sweep_inbox", acks_late=True)
 def sweep_inbox() -> int:
     settings = runtime.settings()
-    ids = stranded(runtime.sessions(), utcnow(), timedelta(seconds=settings.sweep_after_seconds))
+    ids = run_timed("sweep", lambda: stranded(
+        runtime.sessions(), utcnow(), timedelta(seconds=settings.sweep_after_seconds)))
     for inbox_id in ids:
         ingest.apply_async(args=[inbox_id])
     return len(ids)
@@ -86,8 +89,8 @@ def sweep_inbox() -> int:
 @celery_app.task(name="worklist.remind", acks_late=True)
 def remind() -> int:
     settings = runtime.settings()
-    return notifications.remind(runtime.sessions(), settings, _site(),
-                                configured_senders(settings), utcnow())
+    return run_timed("remind", lambda: notifications.remind(
+        runtime.sessions(), settings, _site(), configured_senders(settings), utcnow()))
 
 
 @celery_app.task(name="worklist.digest", acks_late=True)
@@ -95,5 +98,6 @@ def digest() -> bool:
     settings = runtime.settings()
     now = utcnow()
     # Beat runs this at the local digest hour; the digest is for the site's local day.
-    return notifications.digest(runtime.sessions(), settings, configured_senders(settings),
-                                now.astimezone(settings.zone).date(), now)
+    return run_timed("digest", lambda: notifications.digest(
+        runtime.sessions(), settings, configured_senders(settings),
+        now.astimezone(settings.zone).date(), now))

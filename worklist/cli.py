@@ -11,6 +11,8 @@ app = typer.Typer(
     help="Breast imaging concordance worklist: no finding lost between steps.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: a flag shows as a flag (``--demo``), not as an option taking a ``<bool>``.
+    rich_markup_mode=None,
 )
 app.command("serve")(serve.serve)
 app.command("listener")(listener.listener)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import rules
 from worklist.db.base import utcnow
 from worklist.db.models import InboxObject, InboxState
+from worklist.notifications import readiness
 from worklist.settings import Settings
 
 
@@ -24,10 +25,13 @@ class Health:
     oldest_pending_seconds: float | None
     rules_engine: str
     """``compiled`` or ``interpreted`` (rules.build): which build of the rules this process runs."""
+    notifications: str = "ok"
+    """``ok``, ``not configured``, ``no recipients`` or ``failing: ...`` (notifications.readiness)."""
 
     @property
     def ok(self) -> bool:
-        return self.database == "ok" and self.broker in ("ok", "in-process") and self.listener == "ok"
+        return (self.database == "ok" and self.broker in ("ok", "in-process")
+                and self.listener == "ok" and self.notifications == "ok")
 
 
 def _database(sessions: sessionmaker[Session]) -> tuple[str, int | None, float | None]:
@@ -71,6 +75,15 @@ def _listener(settings: Settings) -> str:
         return "down"
 
 
+def _notifications(settings: Settings, sessions: sessionmaker[Session]) -> str:
+    try:
+        with sessions() as session:
+            failures = readiness.recent_failures(session, utcnow())
+    except Exception:  # the database's own state is reported above
+        failures = None
+    return readiness.state(settings, failures)
+
+
 def check(settings: Settings, sessions: sessionmaker[Session]) -> Health:
     database, pending, oldest = _database(sessions)
     return Health(
@@ -80,4 +93,5 @@ def check(settings: Settings, sessions: sessionmaker[Session]) -> Health:
         pending=pending,
         oldest_pending_seconds=oldest,
         rules_engine=rules.build(),
+        notifications=_notifications(settings, sessions),
     )

@@ -6,16 +6,21 @@ broker (tasks run in-process). A bad value stops start-up with a message naming 
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
+from dotenv import dotenv_values
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "WORKLIST_"
+ENV_FILE = ".env"
 # DICOM AE titles: up to 16 characters of the default character repertoire, no backslash or controls.
 _AE_TITLE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")
 
@@ -33,7 +38,7 @@ def _ae_title(value: str, variable: str) -> str:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
     )
 
     data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and spool live.")
@@ -93,6 +98,24 @@ class Settings(BaseSettings):
     webhook_url: str = ""
     public_url: str = Field(default="", description="Base URL of the web UI, for links in e-mails.")
     digest_hour: int = Field(default=7, ge=0, le=23, description="Local hour of the daily digest.")
+
+    # Operations: log format, metrics, go-live backfill (docs/settings.md, docs/deployment.md)
+    log_format: str = Field(default="text", description="text, or json: one JSON object a line.")
+    metrics_token: str = Field(
+        default="", description="Bearer token for GET /metrics on the web port; empty = off."
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address of the metrics port of non-web processes."
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535,
+        description="Plain-HTTP Prometheus port of listener, worker and beat; 0 = none.",
+    )
+    backfill_study_age_days: int = Field(
+        default=30, ge=0,
+        description="Objects of a study older than this are backfill (reminders start at go-live); "
+                    "0 = only `worklist import` is.",
+    )
 
     @field_validator("ae_title")
     @classmethod
@@ -172,6 +195,23 @@ class Settings(BaseSettings):
             raise ValueError("WORKLIST_DICOM_TLS_CERT and WORKLIST_DICOM_TLS_KEY go together")
         return self
 
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        form = value.strip().lower()
+        if form not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return form
+
+    @model_validator(mode="after")
+    def _check_smtp_security(self) -> Settings:
+        if self.smtp_starttls and self.smtp_ssl:
+            raise ValueError(
+                "WORKLIST_SMTP_STARTTLS and WORKLIST_SMTP_SSL exclude each other: SSL speaks TLS "
+                "from the first byte (usually port 465), STARTTLS upgrades a plain connection "
+                "(usually 587); turn one off")
+        return self
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -191,14 +231,50 @@ def _describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         field = str(problem["loc"][0]) if problem["loc"] else ""
-        variable = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+        variable = f"{ENV_PREFIX}{field.upper()}"
         # Never echo the value itself: a URL may carry a password.
-        lines.append(f"{variable}: {problem['msg']}")
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        # A rule between settings names its variables itself.
+        lines.append(f"{variable}: {message}" if field else message)
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
+# WORKLIST_* variables that are not settings: build switches and the test and benchmark harness.
+NOT_SETTINGS = frozenset({"WORKLIST_COMPILED_RULES", "WORKLIST_EXPECT_COMPILED_RULES"})
+NOT_SETTINGS_PREFIXES = ("WORKLIST_TEST_", "WORKLIST_BENCH_")
+
+
+def setting_names() -> list[str]:
+    """Every ``WORKLIST_*`` variable a setting reads, from the model (so new fields count)."""
+    return [f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields]
+
+
+def unknown_variables(names: Iterable[str]) -> list[str]:
+    """One line per ``WORKLIST_*`` name that no setting reads, with the closest valid name."""
+    valid = setting_names()
+    problems = []
+    for name in sorted({n.upper() for n in names if n.upper().startswith(ENV_PREFIX)}):
+        if name in valid or name in NOT_SETTINGS or name.startswith(NOT_SETTINGS_PREFIXES):
+            continue
+        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else "docs/settings.md lists the settings"
+        problems.append(f"{name} is not a setting; {hint}")
+    return problems
+
+
+def _given_names(environ: Mapping[str, str]) -> list[str]:
+    names = list(environ)
+    if Path(ENV_FILE).is_file():
+        names += [name for name in dotenv_values(ENV_FILE) if name]
+    return names
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read and validate settings; raise SettingsError naming the variable on a bad value."""
+    """Read and validate settings; raise SettingsError naming the variable on a bad value, or on
+    a ``WORKLIST_*`` variable that is no setting (a misspelling would otherwise go unnoticed)."""
+    unknown = unknown_variables(_given_names(os.environ))
+    if unknown:
+        raise SettingsError("unknown settings:\n  " + "\n  ".join(unknown))
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:

@@ -61,3 +61,56 @@ def test_error_never_echoes_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings()
     assert "s3cret-pw" not in str(raised.value)
+
+
+def test_a_misspelled_variable_is_refused_naming_the_closest_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WORKLIST_SMTP_HOTS", "mail.example.org")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value).splitlines()[1].strip() == (
+        "WORKLIST_SMTP_HOTS is not a setting; did you mean WORKLIST_SMTP_HOST?")
+
+
+def test_a_misspelled_variable_in_the_env_file_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("WORKLIST_NOTIFY_COORDINATOR=desk@example.org\n")
+    with pytest.raises(SettingsError, match="did you mean WORKLIST_NOTIFY_COORDINATORS"):
+        load_settings()
+
+
+def test_every_field_of_the_model_is_a_known_variable_and_nothing_else_is() -> None:
+    """The valid names come from the model, so a field added in any block is accepted as it is
+    declared; tooling variables (tests, benchmarks, the build switch) are left alone."""
+    from worklist.settings import Settings, unknown_variables
+
+    names = [f"WORKLIST_{field.upper()}" for field in Settings.model_fields]
+    assert unknown_variables(names) == []
+    assert unknown_variables([n.lower() for n in names]) == [], "names are not case-sensitive"
+    assert unknown_variables(["WORKLIST_TEST_REDIS_URL", "WORKLIST_BENCH_POSTGRES_URL",
+                              "WORKLIST_COMPILED_RULES", "PATH", "POSTGRES_PASSWORD"]) == []
+    assert unknown_variables(["WORKLIST_NO_SUCH_THING"]) == [
+        "WORKLIST_NO_SUCH_THING is not a setting; docs/settings.md lists the settings"]
+
+
+def test_starttls_and_ssl_together_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKLIST_SMTP_STARTTLS", "true")
+    monkeypatch.setenv("WORKLIST_SMTP_SSL", "true")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "WORKLIST_SMTP_STARTTLS and WORKLIST_SMTP_SSL exclude each other" in message
+    assert "Value error" not in message
+    monkeypatch.setenv("WORKLIST_SMTP_SSL", "false")
+    assert load_settings().smtp_starttls
+
+
+def test_log_format_is_text_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKLIST_LOG_FORMAT", "JSON")
+    assert load_settings().log_format == "json"
+    monkeypatch.setenv("WORKLIST_LOG_FORMAT", "xml")
+    with pytest.raises(SettingsError, match="WORKLIST_LOG_FORMAT"):
+        load_settings()

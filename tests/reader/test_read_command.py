@@ -38,3 +38,11 @@ def test_dicom_procedure_report_gives_its_correspondence() -> None:
     assert [(c["relation"], c["finding_type"]) for c in facts["correspondences"]] == [
         ("does-not-correspond", "asymmetry")
     ]
+
+
+@pytest.mark.parametrize("source", ["reports/left-biopsy.txt", "missing.dcm", "./typo"])
+def test_a_path_that_does_not_exist_is_an_error_not_report_text(source: str) -> None:
+    result = CliRunner().invoke(app, ["read", source])
+    assert result.exit_code == 2
+    assert "no such file" in result.output
+    assert "other report" not in result.output, "the path was read as report text"

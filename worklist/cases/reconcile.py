@@ -82,9 +82,11 @@ def _closed_by_person(item: Item) -> bool:
     return bool(closing) and by_person(closing[-1])
 
 
-def _open(session: Session, patient_pk: int, decision: ItemDecision, now: datetime, actor: str) -> Item:
+def _open(session: Session, patient_pk: int, decision: ItemDecision, now: datetime, actor: str,
+          backfill: bool = False) -> Item:
     item = Item(patient_pk=patient_pk, item_key=decision.key, status=ItemStatus.OPEN,
-                opened_at=decision.opened_at, escalation_level=0, **_values(decision))
+                opened_at=decision.opened_at, escalation_level=0,
+                backfilled_at=now if backfill else None, **_values(decision))
     session.add(item)
     _event(item, actor, "opened", now, decision.next_step)
     return item
@@ -147,7 +149,10 @@ def reconcile(
     evaluation: Evaluation,
     now: datetime,
     actor: str = "pipeline",
+    backfill: bool = False,
 ) -> ReconcileSummary:
+    """``backfill``: the facts that changed are history loaded at go-live; the items this opens
+    count their reminders from ``now`` (``Item.backfilled_at``)."""
     summary = ReconcileSummary()
     by_key = {item.item_key: item for item in existing}
     for old_key, decision in _carried_over(by_key, evaluation).items():
@@ -162,7 +167,7 @@ def reconcile(
         handled.add(decision.key)
         item = by_key.get(decision.key)
         if item is None:
-            _open(session, patient_pk, decision, now, actor)
+            _open(session, patient_pk, decision, now, actor, backfill)
             summary.opened.append(decision.key)
         elif item.status.is_active:
             if _refresh(item, decision, now, actor):
@@ -183,7 +188,7 @@ def reconcile(
         if item is None:
             # The condition was met before it was ever seen open (facts arrived out of order):
             # keep the record that the step was needed and done.
-            item = _open(session, patient_pk, decision, now, actor)
+            item = _open(session, patient_pk, decision, now, actor, backfill)
             _resolve(item, decision, now, actor)
             summary.resolved.append(decision.key)
         elif item.status.is_active:

@@ -229,8 +229,10 @@ def reevaluate_patient(
     actor: str = "pipeline",
     now: datetime | None = None,
     site_config_path: Path | None = None,
+    backfill: bool = False,
 ) -> ReconcileSummary:
-    """Rebuild the patient's case, run the rules, and reconcile the items (no commit)."""
+    """Rebuild the patient's case, run the rules, and reconcile the items (no commit).
+    ``backfill``: the new facts are history (``worklist.cases.backfill``)."""
     repository.lock_patient(session, patient_pk)
     now = now or utcnow()
     reports = repository.reports_of(session, patient_pk)
@@ -240,6 +242,6 @@ def reevaluate_patient(
     _sync_pathology(session, patient_pk, full.case.reports,
                     {r.sop_instance_uid: r.id for r in reports})
     summary = reconcile(session, patient_pk, repository.items_of(session, patient_pk),
-                        full.evaluation, now, actor)
+                        full.evaluation, now, actor, backfill=backfill)
     session.flush()
     return summary

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import typer
 
+from worklist import log_format
 from worklist.settings import Settings, SettingsError, get_settings
 
 
@@ -21,11 +22,9 @@ def settings_or_exit() -> Settings:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(log_format.formatter(settings.log_format))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     # Third-party libraries that log dataset contents or report text at DEBUG stay quiet.
     for noisy in ("pynetdicom", "PyRuSH", "medspacy"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -4,16 +4,44 @@ listener, one association per event, as a PACS would."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from dicom_io.push import PushError, push_events
 from dicom_io.synth import RenderedEvent, render_case
 from worklist.commands.common import settings_or_exit
+from worklist.db.engine import make_engine
+from worklist.db.models import InboxObject
 from worklist.demo import load_stories
+from worklist.settings import Settings
+
+_UID_CHUNK = 500
+
+
+def received_count(settings: Settings, uids: list[str]) -> int | None:
+    """How many of ``uids`` the listener's inbox holds, or None when its database is not
+    reachable from here (a listener elsewhere, or none yet)."""
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return None  # nothing to count in, and nothing to create
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with engine.connect() as connection:
+            return sum(int(connection.scalar(
+                select(func.count(func.distinct(InboxObject.sop_instance_uid)))
+                .where(InboxObject.sop_instance_uid.in_(uids[i:i + _UID_CHUNK]))) or 0)
+                for i in range(0, len(uids), _UID_CHUNK))
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
 
 
 def demo(
@@ -35,6 +63,10 @@ def demo(
     today = date.today()
     stories = [(story, render_case(story, today)) for story in load_stories()]
     total = sum(len(e.datasets) for _, events in stories for e in events)
+    uids = [str(ds.SOPInstanceUID) for _, events in stories for e in events for ds in e.datasets]
+    # The local database is the listener's only when the listener is local.
+    local = host in ("127.0.0.1", "localhost", "::1")
+    known_before = received_count(settings, uids) if local else None
 
     table = Table(title=f"Demo pushed to {called_ae} at {host}:{port}")
     for column in ("story", "events", "objects"):
@@ -62,6 +94,12 @@ def demo(
                 raise typer.Exit(code=1) from None
             table.add_row(str(story["id"]), str(len(events)), str(stored))
     console.print(table)
-    console.print(
-        f"{total} objects from {len(stories)} stories sent; open the worklist to see the items."
-    )
+    known_after = received_count(settings, uids) if local else None
+    if known_before is None or known_after is None:
+        counts = "new and repeated ones cannot be told apart from here (the listener's database " \
+                 "is not this machine's)"
+    else:
+        new = known_after - known_before
+        counts = f"{new} new, {total - new} already received before (acknowledged, not stored twice)"
+    console.print(f"{total} objects from {len(stories)} stories sent: {counts}. "
+                  "Open the worklist to see the items.")

@@ -19,12 +19,15 @@ from dicom_io.ports import Limits
 from dicom_io.spool import Spool
 from dicom_io.tls import server_context
 from tasks.wiring import start_pipeline
+from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
 from worklist.inbox.group_commit import GroupCommitSink
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.sink import SqlInboxSink
+from worklist.metrics import exposition
+from worklist.metrics.dicom import count_store_answers
 from worklist.settings import Settings
 
 log = logging.getLogger("worklist.listener")
@@ -69,6 +72,7 @@ def start_listener(
     spool = Spool(settings.spool_dir)
     sink = GroupCommitSink(SqlInboxSink(sessions, spool, on_stored=on_stored))
     server = dicom_listener.start(listener_config(settings, shared), sink, spool)
+    count_store_answers(server)
     return RunningListener(server, sink)
 
 
@@ -100,7 +104,13 @@ def serve_listener(settings: Settings, *, shared: SharedSocket | None = None,
     if on_stored is None:
         pipeline = start_pipeline(settings, sessions)
         on_stored = pipeline.on_stored
-    running = start_listener(settings, sessions, on_stored, shared=shared)
+    try:
+        running = start_listener(settings, sessions, on_stored, shared=shared)
+    except OSError as error:
+        if pipeline is not None:
+            pipeline.stop()
+        raise preflight.fail_on_port(settings.dicom_host, settings.dicom_port,
+                                     "WORKLIST_DICOM_PORT", error) from None
     try:
         if ready is not None:
             ready()
@@ -129,12 +139,18 @@ def listener(
     pipeline in-process (with --processes, the supervising process runs it for all of them)."""
     settings = settings_or_exit()
     configure_logging(settings)
+    preflight.ensure_free(settings.dicom_host, settings.dicom_port, "WORKLIST_DICOM_PORT")
+    if not settings.uses_broker:  # this process then sends the reminders too
+        preflight.warn_about_notifications(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.effective_database_url)
     if processes == 1:
+        exposition.serve_port(settings)
         serve_listener(settings, ready=lambda: announce(settings))
         return
     from worklist.commands.listener_pool import run_pool
+
+    exposition.serve_port_for_forked_children(settings)
 
     code = run_pool(settings, processes)
     if code:

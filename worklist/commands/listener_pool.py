@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.balance import SharedSocket, listening_socket
 from tasks.wiring import Pipeline, start_pipeline
+from worklist.commands.preflight import port_problem
 from worklist.commands.listener import announce, serve_listener, stop_on_signals
 from worklist.db.engine import make_engine, make_session_factory
 from worklist.settings import Settings
@@ -43,8 +44,8 @@ def run_pool(settings: Settings, processes: int) -> int:
     try:
         sock = listening_socket(settings.dicom_host, settings.dicom_port)
     except OSError as error:
-        log.error("cannot listen on %s:%d: %s", settings.dicom_host, settings.dicom_port,
-                  error.strerror or type(error).__name__)
+        log.error("%s", port_problem(settings.dicom_host, settings.dicom_port,
+                                     "WORKLIST_DICOM_PORT", error))
         return 2
     loads = context.RawArray("i", processes)
     handoff: SimpleQueue[int | None] | None = (

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
+from worklist.metrics import exposition
+
+
+def _keep_logging(**_: object) -> None:
+    """Connected to Celery's ``setup_logging``: a receiver there means logging is configured."""
 
 
 def _celery():  # type: ignore[no-untyped-def]
@@ -14,6 +20,11 @@ def _celery():  # type: ignore[no-untyped-def]
         typer.echo("worklist: WORKLIST_BROKER_URL is empty; `worklist serve` runs the pipeline "
                    "in-process without a broker.", err=True)
         raise typer.Exit(code=2)
+    preflight.warn_about_notifications(settings)
+    # The product's logging (text or JSON) stays: Celery must not install its own handlers.
+    from celery.signals import setup_logging
+
+    setup_logging.connect(_keep_logging, weak=False)
     from tasks.app import configure
     import tasks.jobs  # noqa: F401  (registers the tasks)
 
@@ -27,6 +38,7 @@ def worker(
 ) -> None:
     """Run a Celery worker for the ingest pipeline (needs WORKLIST_BROKER_URL)."""
     app = _celery()
+    exposition.serve_port_for_forked_children(settings_or_exit())
     app.worker_main([
         "worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--hostname={name}",
         "--loglevel=INFO", "--without-gossip", "--without-mingle",

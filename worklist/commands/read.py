@@ -33,7 +33,18 @@ def _facts_of(source: str) -> Any:
                 raise typer.BadParameter("this DICOM object is not a machine-readable report")
             return read_report(result.report)
         return read_text(raw.decode("utf-8", errors="replace"), uid=path.name)
+    if _names_a_file(source):
+        raise typer.BadParameter(f"{source}: no such file (to read text, pass the report's words)")
     return read_text(source)
+
+
+def _names_a_file(source: str) -> bool:
+    """One word with a folder separator or a file extension is a path, not a report: reading it
+    as report text would print an empty reading of a typo'd file name."""
+    if not source.strip() or any(c.isspace() for c in source.strip()):
+        return False
+    path = Path(source.strip())
+    return "/" in source or "\\" in source or bool(path.suffix) or path.exists()
 
 
 def _describe(fact: Any) -> str:

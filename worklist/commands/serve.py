@@ -6,11 +6,12 @@ import logging
 import threading
 
 import typer
-import uvicorn
 
 from tasks.wiring import start_pipeline
+from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.commands.listener import start_listener
+from worklist.commands.web import run_web
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
 from worklist.settings import Settings
@@ -37,20 +38,28 @@ def serve(
     """Upgrade the database, then run the listener, the pipeline and the web in one process."""
     settings = settings_or_exit()
     configure_logging(settings)
+    # Both ports before anything starts: a busy one is one line naming its variable.
+    preflight.ensure_free(settings.dicom_host, settings.dicom_port, "WORKLIST_DICOM_PORT")
+    preflight.ensure_free(settings.http_host, settings.http_port, "WORKLIST_HTTP_PORT")
     if not settings.allowed_aes:
         log.warning("WORKLIST_ALLOWED_AES is empty: any calling AE title may store objects")
+    preflight.warn_about_notifications(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.effective_database_url)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     pipeline = start_pipeline(settings, sessions)
-    server = start_listener(settings, sessions, pipeline.on_stored)
+    try:
+        server = start_listener(settings, sessions, pipeline.on_stored)
+    except OSError as error:  # taken since the check above
+        pipeline.stop()
+        raise preflight.fail_on_port(settings.dicom_host, settings.dicom_port,
+                                     "WORKLIST_DICOM_PORT", error) from None
     log.info("DICOM listener %s on port %d", settings.ae_title, settings.dicom_port)
     if with_demo:
         _push_demo_when_listening(settings, server)
     app = create_app(settings, sessions)
-    log.info("web on http://%s:%d", settings.http_host, settings.http_port)
     try:
-        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+        run_web(app, settings)
     finally:
-        server.shutdown()  # type: ignore[attr-defined]
+        server.shutdown()
         pipeline.stop()

@@ -13,12 +13,18 @@ from dicom_io.spool import Spool
 IMPORT_AE = "IMPORT"
 
 
+DICOM_MAGIC_OFFSET = 128
+DICOM_MAGIC = b"DICM"
+
+
 @dataclass
 class ImportSummary:
     accepted: int = 0
     duplicate: int = 0
     out_of_scope: int = 0
     rejected: int = 0
+    skipped: int = 0
+    """Files that are not DICOM at all (a manifest, a README): passed over quietly."""
     rejections: list[tuple[Path, str]] = field(default_factory=list)
 
     def count(self, path: Path, result: IngestResult) -> None:
@@ -31,6 +37,17 @@ class ImportSummary:
             self.out_of_scope += 1
         else:
             self.accepted += 1
+
+
+def is_dicom_file(path: Path) -> bool:
+    """A DICOM file (PS3.10) carries ``DICM`` after its 128-byte preamble; the import path accepts
+    nothing else, so anything without it is some other file that travelled with the studies."""
+    try:
+        with path.open("rb") as stream:
+            stream.seek(DICOM_MAGIC_OFFSET)
+            return stream.read(len(DICOM_MAGIC)) == DICOM_MAGIC
+    except OSError:
+        return True  # unreadable: let the import say why, as a rejection
 
 
 def dicom_files(path: Path) -> Iterator[Path]:
@@ -51,11 +68,17 @@ def import_files(
     spool: Spool,
     limits: Limits,
     called_ae: str = "",
-    on_file: Callable[[Path, IngestResult], None] | None = None,
+    on_file: Callable[[Path, IngestResult | None], None] | None = None,
 ) -> ImportSummary:
+    """Ingest each DICOM file; ``on_file`` hears of each file (``None``: skipped, not DICOM)."""
     summary = ImportSummary()
     origin = Origin(calling_ae=IMPORT_AE, called_ae=called_ae)
     for path in files:
+        if not is_dicom_file(path):
+            summary.skipped += 1
+            if on_file is not None:
+                on_file(path, None)
+            continue
         result = ingest(path, sink=sink, spool=spool, limits=limits, origin=origin)
         summary.count(path, result)
         if on_file is not None:

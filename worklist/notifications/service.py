@@ -3,6 +3,9 @@
 A notification is claimed by inserting its (item, level, channel) row before it is sent: the unique
 key lets exactly one of several racing schedulers win, so each level notifies once. A send that fails
 keeps its row with the error, for an admin to see; it is not retried behind anyone's back.
+
+Items learned from a backfill count their reminders from go-live and are summarised by the next
+digest rather than e-mailed one by one (``levels.reminder_due``, ``levels.covered_level``).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rules.items import ItemKind
+from rules.items import ItemKind, Priority
 from rules.site import SiteConfig
 from worklist.db.models import Digest, Item, ItemEvent, ItemStatus, Notification
-from worklist.notifications.levels import REMINDER, audience, reached_level
+from worklist.notifications.levels import (
+    REMINDER, audience, covered_level, reached_level, reminder_due,
+)
 from worklist.notifications.senders import Message, Sender, recipients_for
 from worklist.settings import Settings
 
@@ -47,10 +52,12 @@ def _message(settings: Settings, item: Item, level: int, roles: tuple[str, ...])
     what = "Reminder" if level == REMINDER else f"Escalation level {level}"
     due = item.due_at.date().isoformat() if item.due_at else "no due date"
     subject = f"[worklist] {what}: {item.priority} {item.kind} (item {item.id}), due {due}"
+    learned = (f"Learned from historical studies on {item.backfilled_at.date().isoformat()}; "
+               "reminders count from then.\n" if item.backfilled_at else "")
     body = (
         f"{what} for worklist item {item.id}.\n\n"
-        f"Kind: {item.kind}\nPriority: {item.priority}\nDue: {due}\nNext step: {item.next_step}\n\n"
-        f"Open it: {_link(settings, item.id)}\n"
+        f"Kind: {item.kind}\nPriority: {item.priority}\nDue: {due}\nNext step: {item.next_step}\n"
+        f"{learned}\nOpen it: {_link(settings, item.id)}\n"
     )
     payload = {"event": "reminder" if level == REMINDER else "escalation", "item_id": item.id,
                "kind": item.kind, "priority": item.priority, "level": level, "due_at": due,
@@ -99,19 +106,21 @@ def remind(sessions: sessionmaker[Session], settings: Settings, config: SiteConf
            senders: Sequence[Sender], now: datetime) -> int:
     """Notify every item that reached a level not yet notified; returns the number sent."""
     with sessions() as session:
-        due = [(item, reached_level(config.policy(ItemKind(item.kind)), item.due_at, now))
+        due = [(item, *_clock(config, item, now))
                for item in _candidates(session, config, now) if item.due_at is not None]
         notified = {
             (n.item_pk, n.level, n.channel)
             for n in session.scalars(select(Notification).where(
-                Notification.item_pk.in_([item.id for item, level in due if level is not None])))
+                Notification.item_pk.in_([item.id for item, level, _ in due if level is not None])))
         }
     sent = 0
-    for item, level in due:
+    for item, level, covered in due:
         if level is None:
             continue
         if level > item.escalation_level:
             _escalate(sessions, item.id, level, now)
+        if covered is not None and level <= covered:
+            continue  # reached before anyone knew of it: the digest summarises it
         for sender in senders:
             if (item.id, level, sender.channel) in notified:
                 continue
@@ -124,6 +133,14 @@ def remind(sessions: sessionmaker[Session], settings: Settings, config: SiteConf
     return sent
 
 
+def _clock(config: SiteConfig, item: Item, now: datetime) -> tuple[int | None, int | None]:
+    """The level the item reached at ``now``, and the level its backfill already covered."""
+    policy = config.policy(ItemKind(item.kind))
+    due = reminder_due(policy, item.due_at, item.backfilled_at, item.priority == Priority.URGENT)
+    return (reached_level(policy, due, now) if due is not None else None,
+            covered_level(policy, due, item.backfilled_at))
+
+
 def _deliver(sender: Sender, message: Message) -> str | None:
     try:
         sender.send(message)
@@ -131,6 +148,29 @@ def _deliver(sender: Sender, message: Message) -> str | None:
     except Exception as error:  # delivery problems are recorded, never allowed to stop the sweep
         log.warning("notification by %s failed: %s", sender.channel, type(error).__name__)
         return f"{type(error).__name__}: delivery failed"
+
+
+def _last_digest_at(session: Session, day: date) -> datetime | None:
+    """When the last digest before ``day`` that reached its readers was made."""
+    return session.scalar(
+        select(Digest.created_at)
+        .where(Digest.audience == "coordinators", Digest.day < day, Digest.sent_at.is_not(None))
+        .order_by(Digest.day.desc()).limit(1))
+
+
+def _backfill_lines(backfilled: Sequence[Item], now: datetime) -> list[str]:
+    """The go-live summary: items learned from historical studies since the last digest, which
+    are not e-mailed one by one for the levels they had already reached."""
+    if not backfilled:
+        return []
+    past_due = sum(1 for i in backfilled if i.due_at is not None and i.due_at < now)
+    lines = ["", f"Opened from historical studies (backfill) since the last digest: "
+                 f"{len(backfilled)}, of which {past_due} were already past their clinical due "
+                 "date. They are on the worklist; their reminders count from when they were "
+                 "opened, so they are summarised here rather than e-mailed one by one."]
+    lines += [f"  {kind}: {count}"
+              for kind, count in sorted(Counter(i.kind for i in backfilled).items())]
+    return lines
 
 
 def digest_day(settings: Settings, now: datetime) -> date | None:
@@ -151,21 +191,30 @@ def digest(sessions: sessionmaker[Session], settings: Settings, senders: Sequenc
         except IntegrityError:
             return False
         items = session.scalars(select(Item).where(Item.status.in_(ACTIVE))).all()
+        since = _last_digest_at(session, day)
     overdue = [i for i in items if i.due_at is not None and i.due_at < now]
     by_kind = Counter(i.kind for i in items)
     urgent = sorted((i for i in items if i.priority == "urgent"), key=lambda i: (i.due_at or now))
+    backfilled = [i for i in items if i.backfilled_at is not None
+                  and (since is None or i.backfilled_at > since)]
     lines = [f"Open items: {len(items)} ({len(overdue)} overdue, {len(urgent)} urgent)", ""]
     lines += [f"  {kind}: {count}" for kind, count in sorted(by_kind.items())]
+    lines += _backfill_lines(backfilled, now)
     if urgent:
         lines += ["", "Urgent items:"]
         lines += [f"  {_link(settings, i.id)}: {i.kind}, due {i.due_at.date() if i.due_at else '-'}"
                   for i in urgent[:50]]
+    subject = f"[worklist] Daily digest {day.isoformat()}: {len(items)} open, {len(overdue)} overdue"
+    if backfilled:
+        subject += f", {len(backfilled)} from historical studies"
     message = Message(
-        subject=f"[worklist] Daily digest {day.isoformat()}: {len(items)} open, {len(overdue)} overdue",
+        subject=subject,
         body="\n".join(lines) + "\n",
         recipients=recipients_for(settings, ("coordinators",)),
         payload={"event": "digest", "day": day.isoformat(), "open": len(items),
-                 "overdue": len(overdue), "by_kind": dict(by_kind)},
+                 "overdue": len(overdue), "by_kind": dict(by_kind),
+                 "backfilled": {"open": len(backfilled),
+                                "by_kind": dict(Counter(i.kind for i in backfilled))}},
     )
     errors = [e for e in (_deliver(s, message) for s in senders) if e]
     with sessions.begin() as session:

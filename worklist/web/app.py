@@ -22,6 +22,7 @@ from worklist.web import auth
 from worklist.web.api import findings as api_findings
 from worklist.web.api import items as api_items
 from worklist.web.api import patients as api_patients
+from worklist.web import metrics as metrics_route
 from worklist.web.logs import protect_logs
 from worklist.web.pages import audit as audit_page
 from worklist.web.pages import failed as failed_page
@@ -79,6 +80,7 @@ def create_app(
 
     for router in (api_items.router, api_findings.router, api_patients.router):
         app.include_router(router)
+    app.include_router(metrics_route.router)  # its own bearer token (WORKLIST_METRICS_TOKEN)
     for router in (login_page.router, worklist_page.router, item_page.router,
                    patient_page.router, failed_page.router, audit_page.router):
         app.include_router(router, include_in_schema=False)

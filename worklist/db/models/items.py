@@ -66,6 +66,9 @@ class Item(Timestamped, Base):
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     escalation_level: Mapped[int] = mapped_column(default=0)
     closed_at: Mapped[datetime | None]
+    backfilled_at: Mapped[datetime | None]
+    """When the item was opened from historical data (a backfill): its reminders count from here,
+    not from its clinical due date (``worklist.notifications.levels.reminder_due``)."""
 
     events: Mapped[list[ItemEvent]] = relationship(
         back_populates="item", order_by="ItemEvent.id", cascade="save-update, merge"
@@ -100,7 +103,7 @@ class Notification(Base):
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     level: Mapped[int]
     channel: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
