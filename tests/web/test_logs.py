@@ -3,6 +3,8 @@ DEBUG with uvicorn's access log on, and none echoed in error messages."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import re
 
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 
 from tests.web.seed import PASSWORD, SEED_NAME, SEED_PATIENT_ID, SEED_SENTENCE, Seeded
 from tests.web.server import running
+from worklist.log_format import formatter
 
 SENTINELS = [SEED_PATIENT_ID, *SEED_NAME.split("^"), "Quillfeather", "1970-10-30",
              SEED_SENTENCE[:40]]
@@ -78,3 +81,31 @@ def test_no_patient_data_in_logs_or_error_messages(
         if response.status_code >= 400:
             for sentinel in SENTINELS:
                 assert sentinel.lower() not in response.text.lower(), response.text[:300]
+
+
+def test_json_log_lines_are_json_and_free_of_patient_data(app: FastAPI, seeded: Seeded) -> None:
+    """``WORKLIST_LOG_FORMAT=json``: the same routes, each line as the formatter writes it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter("json"))
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    for client_logger in ("httpx", "httpcore"):
+        logging.getLogger(client_logger).setLevel(logging.WARNING)
+    try:
+        with running(app, log_level="debug") as base:
+            _exercise(base, seeded)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        for client_logger in ("httpx", "httpcore"):
+            logging.getLogger(client_logger).setLevel(logging.NOTSET)
+    lines = [line for line in stream.getvalue().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]
+    access = [e["message"] for e in entries if e["logger"] == "uvicorn.access"]
+    assert any("/api/v1/patients/-/case" in message for message in access), access
+    for sentinel in SENTINELS:
+        leaked = [line for line in lines if sentinel.lower() in line.lower()]
+        assert not leaked, f"{sentinel!r} appeared in the JSON logs: {leaked[:3]}"

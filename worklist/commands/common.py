@@ -25,6 +25,8 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(log_format.formatter(settings.log_format))
     logging.basicConfig(level=settings.log_level, handlers=[handler])
+    # Library warnings become log lines too, in the same format (JSON stays JSON).
+    logging.captureWarnings(True)
     # Third-party libraries that log dataset contents or report text at DEBUG stay quiet.
     for noisy in ("pynetdicom", "PyRuSH", "medspacy"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import Label, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from worklist.accounts.throttle import FAILED_LOGIN
@@ -106,19 +106,22 @@ class DatabaseCollector(Collector):
         sent = CounterMetricFamily("worklist_notifications",
                                    "Reminders and escalations, by channel and outcome "
                                    "(sent, failed, or sending).", labels=["channel", "outcome"])
+        outcome = _outcome(Notification)
         for channel, outcome, count in session.execute(
-            select(Notification.channel, _outcome(Notification), func.count())
-            .group_by(Notification.channel, _outcome(Notification))).all():
+            select(Notification.channel, outcome, func.count())
+            .group_by(Notification.channel, outcome)).all():
             sent.add_metric([channel, outcome], int(count))
         yield sent
         digests = CounterMetricFamily("worklist_digests", "Daily digests, by outcome.",
                                       labels=["outcome"])
+        digest_outcome = _outcome(Digest)
         for outcome, count in session.execute(
-            select(_outcome(Digest), func.count()).group_by(_outcome(Digest))).all():
+            select(digest_outcome, func.count()).group_by(digest_outcome)).all():
             digests.add_metric([outcome], int(count))
         yield digests
 
 
-def _outcome(table: type[Notification] | type[Digest]) -> ColumnElement[str]:
+def _outcome(table: type[Notification] | type[Digest]) -> Label[str]:
+    """``failed``, ``sent`` or ``sending`` (claimed, not yet answered), grouped by its label."""
     return case((table.error.is_not(None), "failed"), (table.sent_at.is_not(None), "sent"),
-                else_="sending")
+                else_="sending").label("outcome")
