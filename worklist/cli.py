@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from worklist.commands import backup as backups
 from worklist.commands import db, demo, importer, listener, pipeline, read, seed, serve, users, web
 
 app = typer.Typer(
@@ -26,6 +27,8 @@ app.add_typer(users.token_app, name="token")
 app.command("import")(importer.import_path)
 app.command("demo")(demo.demo)
 app.command("read")(read.read)
+app.command("backup")(backups.backup)
+app.command("restore")(backups.restore)
 
 if __name__ == "__main__":
     app()
