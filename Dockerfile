@@ -18,11 +18,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     WORKLIST_DATA_DIR=/var/lib/worklist
 WORKDIR /app
 COPY --from=build /wheels /wheels
+# pg_dump and pg_restore for `worklist backup` / `restore` (the same major version as the server).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install /wheels/*.whl \
     && rm -rf /wheels \
     && python -c "import rules, sys; sys.exit(rules.build() != 'compiled')" \
     && useradd --system --home-dir /var/lib/worklist --create-home worklist
 USER worklist
 VOLUME ["/var/lib/worklist"]
-EXPOSE 11112 8000
+EXPOSE 11112 2575 8000
 CMD ["worklist", "serve"]
