@@ -2,7 +2,7 @@
 findings with a stable identity and biopsies linked to their pathology and statements.
 
 The same asymmetry described on the screening mammogram, the diagnostic work-up and the procedure
-report is one finding (DESIGN.md, "The problem", seed 1). Facts are put in a canonical order (time,
+report is one finding (docs/items.md, seed 1). Facts are put in a canonical order (time,
 then document UID) before anything is merged, so the same facts in any arrival order give the same
 findings, biopsies and keys.
 """

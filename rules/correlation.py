@@ -1,7 +1,6 @@
 """Which finding did each biopsy sample?
 
-Order of authority (DESIGN.md, "Open items", unsampled-finding and correlation-review; clinical.md,
-seed 1):
+Order of authority (docs/items.md: unsampled-finding, correlation-review and seed 1):
 
 1. a person's documented decision;
 2. an explicit statement in a report ('corresponds to', 'does not correspond to', 'separate from');

@@ -16,7 +16,7 @@ from rules.facts import ConcordanceVerdict
 
 @dataclass(frozen=True)
 class ConcordanceDecision:
-    """Radiology-pathology concordance documented by a person (DESIGN.md REST API, concordance).
+    """Radiology-pathology concordance documented by a person (docs/architecture.md, REST API, concordance).
 
     ``subject_key`` is a biopsy key, or a finding key (then it applies to the biopsies that sampled
     that finding). Either way it settles only the pathology the radiologist had when deciding: a

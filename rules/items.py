@@ -1,7 +1,7 @@
 """What the pathway rules hand to the service: open items and items whose closing condition is met.
 
-The kinds are the design's open-item table (DESIGN.md, "Open items"); their clinical grounds are in
-``reference/clinical.md`` and each rule's docstring.
+The kinds are the table of ``docs/items.md``; their clinical grounds are there too, and in each
+rule's docstring.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rules.facts import Evidence, FindingType
 
 
 class ItemKind(StrEnum):
-    """The open-item kinds of DESIGN.md's table, in its order."""
+    """The open-item kinds of the docs/items.md table, in its order."""
 
     UNSAMPLED_FINDING = "unsampled-finding"
     """A finding recommended for biopsy (or BI-RADS 4/5) with no corresponding biopsy (MQSA 900.12(f))."""
@@ -40,7 +40,7 @@ class ItemKind(StrEnum):
 
 
 class Priority(StrEnum):
-    """How soon a coordinator must act, from the clinical risk (DESIGN.md, "Open items")."""
+    """How soon a coordinator must act, from the clinical risk (docs/items.md)."""
 
     URGENT = "urgent"
     HIGH = "high"

@@ -1,4 +1,4 @@
-"""How urgent a finding is, from the clinical risk (clinical.md, seeds 1 and 2).
+"""How urgent a finding is, from the clinical risk (docs/items.md, seeds 1 and 2).
 
 Highest suspicion: a developing (new or increasing) asymmetry, 12.8% malignant at screening and
 42.9% when biopsy is recommended; also architectural distortion (alone or with an asymmetry), an
@@ -12,7 +12,7 @@ from rules.case import Finding
 from rules.facts import Birads, CalcificationDistribution, CalcificationMorphology, FindingType
 from rules.items import Priority
 
-#: Calcification extent above which malignancy is more likely (clinical.md, seed 2).
+#: Calcification extent above which malignancy is more likely (docs/items.md, seed 2).
 CALCIFICATION_EXTENT_MM = 15.0
 
 _LINEAR_MORPHOLOGY = frozenset(

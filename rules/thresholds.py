@@ -2,7 +2,7 @@
 
 Clock positions are compared by circular distance on the clock face, distances from the nipple in
 millimetres. Between the 'same' and 'different' limits the evidence says nothing either way, and a
-biopsy that cannot be placed goes to a person (DESIGN.md, correlation-review): never a guess.
+biopsy that cannot be placed goes to a person (docs/items.md, correlation-review): never a guess.
 A site may override these in its configuration file (``correlation:``).
 """
 

@@ -1,7 +1,7 @@
 """The pathway rules: one small function per open-item kind, each citing its clinical source.
 
 Every rule reads the assembled case and yields the items its condition calls for, open or with the
-evidence that closes them. ``RULES`` lists them in the order of DESIGN.md's table.
+evidence that closes them. ``RULES`` lists them in the order of the docs/items.md table.
 """
 
 from __future__ import annotations

@@ -111,12 +111,12 @@ def _later_sampling(ctx: Context, b: Biopsy, since: datetime | None) -> list[Bio
 
 
 def correlation_review(ctx: Context) -> Iterator[ItemDecision]:
-    """A biopsy whose correspondence to a finding the reports cannot decide (DESIGN.md "Open items").
+    """A biopsy whose correspondence to a finding the reports cannot decide (docs/items.md).
 
     Opens when neither a statement nor the features (laterality, type, clock, quadrant, depth, nipple
     distance; limits in rules.thresholds) place the biopsy on exactly one finding of that breast.
     Closes when a person records a correlation decision for the biopsy.
-    Source: clinical.md seed 1 (the biopsy must be shown to explain the finding); never a guess.
+    Source: docs/items.md seed 1 (the biopsy must be shown to explain the finding); never a guess.
     """
     for b in ctx.case.biopsies:
         if b.key not in ctx.correlations.review_raised:
@@ -151,7 +151,7 @@ def correlation_review(ctx: Context) -> Iterator[ItemDecision]:
 def pathology_pending(ctx: Context) -> Iterator[ItemDecision]:
     """A biopsy was performed and no pathology result has arrived. Closes when it arrives.
 
-    Source: DESIGN.md "Open items"; clinical.md (MQSA: a list of positives without pathology is not
+    Source: docs/items.md, clinical sources (MQSA: a list of positives without pathology is not
     an adequate tracking system; results communicated within 3-5 business days).
     """
     for b in ctx.case.biopsies:
@@ -178,8 +178,8 @@ def concordance_pending(ctx: Context) -> Iterator[ItemDecision]:
     Closes when a report states concordance (concordant, discordant or high-risk) or a person
     documents it, with this biopsy's result on file: a verdict given before the result arrived (one
     about an earlier biopsy of the same finding, say before a re-biopsy) does not close it, and a
-    result arriving after the verdict (a revised report) opens it again. Source: DESIGN.md "The
-    problem" (concordance must be documented explicitly before the loop closes); clinical.md seed 1
+    result arriving after the verdict (a revised report) opens it again. Source: docs/items.md, seed
+    cases (concordance must be documented explicitly before the loop closes); seed 1
     and MQSA (correlate each pathology result with the finding; 24-30% of discordant lesions prove
     malignant at re-biopsy, so a re-biopsy's result is judged on its own).
     """
@@ -242,8 +242,8 @@ def discordant_pathology(ctx: Context) -> Iterator[ItemDecision]:
     all of this biopsy's results on file, closes an inferred item. Only verdicts given once a result
     of this biopsy was on file count: a verdict about an earlier biopsy of the finding neither
     opens nor closes this one. Otherwise closes when excision or repeat biopsy of the lesion is
-    performed (or documented). Source: DESIGN.md "The problem" (discordant benign -> excision or
-    re-biopsy, never routine follow-up); clinical.md (discordance 1-6%; 24-30% malignant at
+    performed (or documented). Source: docs/items.md, seed cases (discordant benign -> excision or
+    re-biopsy, never routine follow-up); its clinical sources (discordance 1-6%; 24-30% malignant at
     re-biopsy or excision).
     """
     for b in ctx.case.biopsies:
@@ -287,7 +287,7 @@ def discordant_pathology(ctx: Context) -> Iterator[ItemDecision]:
 
 
 def calcifications_biopsied_under_us(ctx: Context) -> Iterator[ItemDecision]:
-    """Calcifications targeted under ultrasound guidance: a pitfall (clinical.md seed 3: never
+    """Calcifications targeted under ultrasound guidance: a pitfall (docs/items.md seed 3: never
     ultrasound for calcifications; stereotactic core biopsy preferred, seed 2).
 
     Closes when a person acknowledges it, or a stereotactic or DBT-guided biopsy of the same lesion
@@ -330,8 +330,8 @@ def specimen_radiograph_missing(ctx: Context) -> Iterator[ItemDecision]:
 
     Open until a specimen radiograph image of that breast from the biopsy day or later arrives, the
     procedure report (or its addendum) states that the specimen radiograph shows the calcifications,
-    or a person documents it. Source: clinical.md seeds 2-3 (specimen radiography must confirm calcifications
-    were sampled; never skip it); DESIGN.md "Open items".
+    or a person documents it. Source: docs/items.md seeds 2-3 (specimen radiography must confirm calcifications
+    were sampled; never skip it); docs/items.md.
     """
     for b in ctx.case.biopsies:
         if b.implied or _target_type(ctx, b) is not FindingType.CALCIFICATIONS:
@@ -365,7 +365,7 @@ def surgical_biopsy_referral(ctx: Context) -> Iterator[ItemDecision]:
     """Stereotactic (or tomosynthesis-guided) biopsy is not feasible: open surgical biopsy.
 
     Closes when a surgical biopsy of that breast is performed or documented, or an image-guided
-    biopsy of the finding is done after all. Source: clinical.md seed 3 (small or thin breast, very
+    biopsy of the finding is done after all. Source: docs/items.md seed 3 (small or thin breast, very
     posterior or subcutaneous, widely separated, not visible -> open surgical biopsy).
     """
     for nf in ctx.case.not_feasible:

@@ -44,7 +44,7 @@ def unsampled_finding(ctx: Context) -> Iterator[ItemDecision]:
     nothing says which; or a biopsy report saying the sampled lesion was not this finding). Closes
     when a biopsy that corresponds to it is performed, or a later report's final assessment (1-3)
     withdraws the recommendation.
-    Sources: DESIGN.md "Open items" and seed 1; clinical.md (MQSA 21 CFR 900.12(f): every positive
+    Sources: docs/items.md, seed 1 and clinical sources (MQSA 21 CFR 900.12(f): every positive
     mammogram followed up; a US biopsy of a non-corresponding mass leaves the asymmetry unsampled).
     """
     for f in ctx.case.findings:
@@ -92,8 +92,8 @@ def magnification_views_pending(ctx: Context) -> Iterator[ItemDecision]:
     magnification view of that breast since the calcifications were first described.
 
     Closes when an image of that breast with the magnification view modifier arrives, or a person
-    documents the views. Source: clinical.md seed 3 (spot-magnification views first; never biopsy
-    before magnification views); DESIGN.md "Open items".
+    documents the views. Source: docs/items.md seed 3 (spot-magnification views first; never biopsy
+    before magnification views); docs/items.md.
     """
     for f in ctx.case.findings:
         if FindingType.CALCIFICATIONS not in f.types:
@@ -141,8 +141,8 @@ def palpable_correlation(ctx: Context) -> Iterator[ItemDecision]:
     Opens for a complaint in a radiology report that neither marks it explained nor ties a finding of
     that breast to the palpable site. Closes when a report explains it (a finding described as the
     palpable abnormality, or the complaint marked explained) or a person documents the resolution.
-    Source: clinical.md seed 1 ('determine which finding corresponds to the palpable area; if it is
-    the unsampled asymmetry, concern rises'); DESIGN.md "Open items".
+    Source: docs/items.md seed 1 ('determine which finding corresponds to the palpable area; if it is
+    the unsampled asymmetry, concern rises'); docs/items.md.
     """
     explanations = [
         (m.at, m.value.laterality, m.value.evidence)

@@ -114,7 +114,7 @@ def priors_pending(ctx: Context) -> Iterator[ItemDecision]:
     Prior mammograms are examinations of both breasts, so the item is bilateral whatever breast
     the requesting report is about; a later report asking again while the request is unanswered
     is the same request (one item, its evidence growing).
-    Source: clinical.md seed 3 (retrieve outside priors; do not delay) and MQSA ('Incomplete: need
+    Source: docs/items.md seed 3 (retrieve outside priors; do not delay) and MQSA ('Incomplete: need
     prior mammograms' needs a follow-up report within 30 days).
     """
     for requests in _retrievals(ctx):
@@ -163,7 +163,7 @@ def supplemental_ultrasound_pending(ctx: Context) -> Iterator[ItemDecision]:
     """Dense tissue (BI-RADS C/D) with supplemental ultrasound recommended. Closes when ultrasound of
     the breast(s) concerned is performed on or after the recommendation.
 
-    Source: clinical.md seed 3 (bilateral ultrasound for dense tissue); DESIGN.md "Open items".
+    Source: docs/items.md seed 3 (bilateral ultrasound for dense tissue); docs/items.md.
     """
     recs = [r for r in ctx.case.recommendations if _is_supplemental(ctx, r)]
     for group in _per_report(recs):
@@ -267,9 +267,9 @@ def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
     start, or when the plan is superseded: a later report recommends something else for that breast,
     or a biopsy recommendation there is still pending. It is on hold (closed, and opens again by
     itself) while a biopsy of that breast awaits its pathology or its documented concordance:
-    routine follow-up rests on a benign concordant result. Source: clinical.md (BI-RADS 3: 6-month
+    routine follow-up rests on a benign concordant result. Source: docs/items.md (BI-RADS 3: 6-month
     unilateral follow-up, only ~72-74% return on time; benign concordant: 6-month follow-up; normal
-    contralateral breast -> annual screening); DESIGN.md "The problem" (discordant benign ->
+    contralateral breast -> annual screening); docs/items.md, seed cases (discordant benign ->
     excision or re-biopsy, never routine follow-up) and "Open items".
     """
     policy = ctx.config.follow_up

@@ -10,7 +10,7 @@ from rules.facts import Guidance, Lesion, PathologyCategory
 from rules.items import ItemDecision, ItemKind
 from rules.pathways.base import Context, build
 
-#: Upgrade rates at excision (clinical.md, tracking standards).
+#: Upgrade rates at excision (docs/items.md, clinical sources).
 _UPGRADE_NOTES = {
     Lesion.ADH: "ADH is upgraded at excision in about 18% and is usually excised",
     Lesion.ALH: "lobular neoplasia is upgraded in about 10%",
@@ -47,7 +47,7 @@ def high_risk_lesion(ctx: Context) -> Iterator[ItemDecision]:
     """Pathology is a high-risk lesion (ADH, ALH, LCIS, FEA, radial scar, papilloma, phyllodes) and
     nothing malignant. Closes when a surgical consultation is documented or excision is performed.
 
-    Source: DESIGN.md "Facts the report reader must find" and "Open items"; clinical.md (upgrade
+    Source: docs/architecture.md (what the reader finds); docs/items.md, clinical sources (upgrade
     rates: ADH ~18%, lobular neoplasia ~10%, papillary ~2%; concordant FEA, ALH and classic LCIS are
     often observed, ADH usually excised: a surgeon decides, so the consultation closes the item).
     """
@@ -92,8 +92,8 @@ def malignancy_referral(ctx: Context) -> Iterator[ItemDecision]:
     """Pathology is malignant: surgical and oncology referral. Closes when the referral is documented
     or surgery is performed.
 
-    Source: DESIGN.md "Open items" and seed 3 (DCIS at core biopsy is upgraded to invasive cancer at
-    excision in about 20%); clinical.md seed 2 (malignant needle results go to surgery).
+    Source: docs/items.md, seed 3 (DCIS at core biopsy is upgraded to invasive cancer at
+    excision in about 20%); docs/items.md seed 2 (malignant needle results go to surgery).
     """
     for b in ctx.case.biopsies:
         specimens = [s for s in b.pathology if s.value.category is PathologyCategory.MALIGNANT]

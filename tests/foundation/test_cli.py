@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from tests.conftest import REPO_ROOT, free_port
 from worklist.cli import app
 
-COMMANDS = ["serve", "listener", "web", "worker", "beat", "db", "user", "token", "import", "demo"]
+COMMANDS = ["serve", "listener", "web", "worker", "beat", "db", "user", "token", "import", "demo",
+            "read", "backup", "restore"]
 
 
 def test_help_lists_every_command() -> None:

@@ -1,5 +1,5 @@
 """rules/ is pure: it never imports the service, the task queue, the DICOM layer, a database or a
-network library (DESIGN.md, "The shape")."""
+network library (docs/architecture.md, "Layers")."""
 
 from __future__ import annotations
 

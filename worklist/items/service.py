@@ -29,7 +29,7 @@ the same transaction, so the rules can open and close items before the request c
 
 
 class DocumentedVerdict(StrEnum):
-    """The verdicts a radiologist documents (DESIGN.md, REST API v1; ACR BI-RADS Atlas,
+    """The verdicts a radiologist documents (docs/architecture.md, REST API; ACR BI-RADS Atlas,
     radiology-pathology correlation). A subset of the rules' ``ConcordanceVerdict``."""
 
     CONCORDANT_BENIGN = ConcordanceVerdict.CONCORDANT_BENIGN.value

@@ -1,4 +1,4 @@
-"""The API's request and response bodies (DESIGN.md, "REST API (v1)")."""
+"""The API's request and response bodies (docs/architecture.md, "REST API")."""
 
 from __future__ import annotations
 
