@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -72,11 +73,12 @@ def proxy(settings: Settings, sessions: sessionmaker[Session],
 
 def test_the_proxy_serves_the_worklist_over_tls_only(proxy: tuple[str, Path]) -> None:
     base, cert = proxy
-    response = httpx.get(f"{base}/health", verify=str(cert), timeout=10)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    response = httpx.get(f"{base}/health", verify=trusted, timeout=10)
     assert response.status_code == 200 and response.json()["database"] == "ok"
     assert response.headers["strict-transport-security"].startswith("max-age=")
     assert response.headers["x-frame-options"] == "DENY", "the app's own headers pass through"
-    login = httpx.get(f"{base}/login", verify=str(cert), timeout=10)
+    login = httpx.get(f"{base}/login", verify=trusted, timeout=10)
     assert login.status_code == 200 and "csrf_token" in login.text
     plain = httpx.get(base.replace("https://", "http://") + "/health", timeout=5)
     assert plain.status_code == 400 and "database" not in plain.text, "no plain HTTP to the app"
