@@ -26,7 +26,6 @@ from worklist.db.engine import make_engine, make_session_factory
 from worklist.inbox.group_commit import GroupCommitSink
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.sink import SqlInboxSink
-from worklist.metrics import exposition
 from worklist.metrics.dicom import count_store_answers
 from worklist.settings import Settings
 
@@ -145,12 +144,12 @@ def listener(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.effective_database_url)
     if processes == 1:
-        exposition.serve_port(settings)
+        preflight.start_metrics(settings)
         serve_listener(settings, ready=lambda: announce(settings))
         return
     from worklist.commands.listener_pool import run_pool
 
-    exposition.serve_port_for_forked_children(settings)
+    preflight.start_metrics(settings, forked_children=True)
 
     code = run_pool(settings, processes)
     if code:

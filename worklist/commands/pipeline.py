@@ -6,7 +6,6 @@ import typer
 
 from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
-from worklist.metrics import exposition
 
 
 def _keep_logging(**_: object) -> None:
@@ -38,7 +37,7 @@ def worker(
 ) -> None:
     """Run a Celery worker for the ingest pipeline (needs WORKLIST_BROKER_URL)."""
     app = _celery()
-    exposition.serve_port_for_forked_children(settings_or_exit())
+    preflight.start_metrics(settings_or_exit(), forked_children=True)
     app.worker_main([
         "worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--hostname={name}",
         "--loglevel=INFO", "--without-gossip", "--without-mingle",

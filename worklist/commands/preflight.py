@@ -9,6 +9,7 @@ import socket
 
 import typer
 
+from worklist.metrics import exposition
 from worklist.notifications.readiness import configuration_problems
 from worklist.settings import Settings
 
@@ -57,3 +58,15 @@ def warn_about_notifications(settings: Settings) -> None:
     (``GET /health`` says it too)."""
     for problem in configuration_problems(settings):
         log.warning("%s", problem)
+
+
+def start_metrics(settings: Settings, *, forked_children: bool = False) -> None:
+    """The process's metrics port (``WORKLIST_METRICS_PORT``), when one is set. ``forked_children``:
+    the work runs in forked children (a prefork worker, a listener pool), whose counts are summed."""
+    if not settings.metrics_port:
+        return
+    ensure_free(settings.metrics_host, settings.metrics_port, "WORKLIST_METRICS_PORT")
+    if forked_children:
+        exposition.serve_port_for_forked_children(settings)
+    else:
+        exposition.serve_port(settings)

@@ -48,12 +48,10 @@ class _Process:
 
 
 def serve_port(settings: Settings, registry: CollectorRegistry = REGISTRY) -> bool:
-    """Serve ``registry`` on the metrics port when one is set; False when none is."""
+    """Serve ``registry`` on the metrics port when one is set; False when none is. A port that
+    cannot be had raises ``OSError`` (the commands check it first, ``commands.preflight``)."""
     if not settings.metrics_port:
         return False
-    from worklist.commands import preflight
-
-    preflight.ensure_free(settings.metrics_host, settings.metrics_port, "WORKLIST_METRICS_PORT")
     start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=registry)
     log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     return True
