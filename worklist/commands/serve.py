@@ -10,6 +10,7 @@ import uvicorn
 
 from tasks.wiring import start_pipeline
 from worklist.commands.common import configure_logging, settings_or_exit
+from worklist.commands.hl7 import start_hl7_listener
 from worklist.commands.listener import start_listener
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
@@ -45,6 +46,7 @@ def serve(
     pipeline = start_pipeline(settings, sessions)
     server = start_listener(settings, sessions, pipeline.on_stored)
     log.info("DICOM listener %s on port %d", settings.ae_title, settings.dicom_port)
+    hl7_listener = start_hl7_listener(settings, sessions, pipeline.on_stored)
     if with_demo:
         _push_demo_when_listening(settings, server)
     app = create_app(settings, sessions)
@@ -52,5 +54,6 @@ def serve(
     try:
         uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
     finally:
+        hl7_listener.shutdown()
         server.shutdown()  # type: ignore[attr-defined]
         pipeline.stop()
