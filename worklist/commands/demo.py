@@ -1,5 +1,6 @@
-"""``worklist demo``: render the demo stories (day 0 = today) and push them over real DICOM to the
-listener, one association per event, as a PACS would."""
+"""``worklist demo``: render the demo stories (day 0 = today) and send them as a site's systems
+would: images and reports over real DICOM, one association per event, and the events marked
+``channel: hl7`` (a pathology result from the laboratory) as ORU^R01 over MLLP."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dicom_io.push import PushError, push_events
-from dicom_io.synth import RenderedEvent, render_case
+from dicom_io.push import PushError
+from dicom_io.synth import RenderedEvent
 from worklist.commands.common import settings_or_exit
 from worklist.demo import load_stories
+from worklist.demo.channels import Hl7SendError, StoryEvent, Targets, push_story, render_story
+
+
+def _size(event: StoryEvent) -> int:
+    return len(event.datasets) if isinstance(event, RenderedEvent) else 1
 
 
 def demo(
@@ -21,10 +27,13 @@ def demo(
     port: int | None = None,
     ae_title: str = "DEMOPACS",
     called_ae: str | None = None,
+    hl7_port: int | None = None,
 ) -> None:
-    """Push a sample set of studies over DICOM to the running listener."""
+    """Push a sample set of studies over DICOM (and pathology results over HL7) to the running
+    listeners."""
     settings = settings_or_exit()
     port = port or settings.dicom_port
+    hl7_port = hl7_port or settings.hl7_port
     called_ae = called_ae or settings.ae_title
     console = Console()
     if settings.allowed_aes and ae_title not in settings.allowed_aes:
@@ -33,10 +42,11 @@ def demo(
             f"add {ae_title} to WORKLIST_ALLOWED_AES or pass --ae-title."
         )
     today = date.today()
-    stories = [(story, render_case(story, today)) for story in load_stories()]
-    total = sum(len(e.datasets) for _, events in stories for e in events)
+    stories = [(story, render_story(story, today)) for story in load_stories()]
+    total = sum(_size(e) for _, events in stories for e in events)
+    targets = Targets(host, port, hl7_port, ae_title, called_ae)
 
-    table = Table(title=f"Demo pushed to {called_ae} at {host}:{port}")
+    table = Table(title=f"Demo pushed to {called_ae} at {host}:{port} (HL7 on {hl7_port})")
     for column in ("story", "events", "objects"):
         table.add_column(column, justify="left" if column == "story" else "right")
     columns = (
@@ -48,15 +58,15 @@ def demo(
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("pushing", total=total)
 
-        def advance(event: RenderedEvent, stored: int) -> None:
+        def advance(event: StoryEvent, stored: int) -> None:
             progress.advance(task, stored)
 
         for story, events in stories:
             # Stories are identified by their case id only: no patient names on the console.
             progress.update(task, description=f"pushing {story['id']}")
             try:
-                stored = push_events(events, host, port, ae_title, called_ae, on_event=advance)
-            except (PushError, OSError) as error:
+                stored = push_story(events, targets, on_event=advance)
+            except (PushError, Hl7SendError, OSError) as error:
                 progress.stop()
                 console.print(f"[red]demo stopped at {story['id']}:[/] {error}")
                 raise typer.Exit(code=1) from None
