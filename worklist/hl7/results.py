@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hl7_io.records import Department, PatientRecord, ResultRecord, ResultStatus
 from rules.facts import ReportFacts
 from worklist.cases.codec import to_json
-from worklist.db.models import Hl7Result, InboxObject, Patient, Report
+from worklist.db.models import Hl7Result, InboxObject, PathologyResult, Patient, Report
 from worklist.hl7.studies import study_for_accession
 
 _EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
@@ -94,6 +94,10 @@ def apply_result(session: Session, row: InboxObject, position: int, result: Resu
         report = Report(sop_instance_uid=result.document.uid, patient_pk=patient.id)
         session.add(report)
     previous_patient = report.patient_pk if report.patient_pk != patient.id else None
+    if previous_patient is not None and report.id is not None:
+        # The laboratory re-sent the result under another patient: its pathology goes along.
+        session.execute(update(PathologyResult).where(PathologyResult.report_pk == report.id)
+                        .values(patient_pk=patient.id))
     _fill_report(session, report, row, result, facts, patient)
     session.flush()
     for each in versions:
