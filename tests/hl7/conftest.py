@@ -4,6 +4,7 @@ sender (``mllp_send``), an MLLP client that is not our code; malformed framing b
 
 from __future__ import annotations
 
+import errno
 import re
 import socket
 import subprocess
@@ -93,15 +94,18 @@ def mllp_send(port: int, *messages: str | bytes, tmp_path: Path) -> list[tuple[s
 def send_raw(port: int, data: bytes, *, close_write: bool = True, timeout: float = 10) -> bytes:
     """Send bytes as they are; whatever comes back before the peer closes (or ``timeout``)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(data)
-        if close_write:
-            sock.shutdown(socket.SHUT_WR)
         received = b""
         try:
+            sock.sendall(data)
+            if close_write:
+                sock.shutdown(socket.SHUT_WR)
             while chunk := sock.recv(65536):
                 received += chunk
-        except (TimeoutError, ConnectionResetError):
+        except (TimeoutError, ConnectionResetError, BrokenPipeError):
             pass
+        except OSError as error:  # the listener closed first (it refused the connection)
+            if error.errno != errno.ENOTCONN:
+                raise
         return received
 
 
