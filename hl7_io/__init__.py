@@ -4,6 +4,11 @@ messages to the same plain records the DICOM readers produce. Imports the HL7 li
 
 import logging
 
-# python-hl7 logs a field's whole value when an escape sequence cannot be decoded: report text and
-# identifiers. The product's own records say what went wrong without it.
-logging.getLogger("hl7").setLevel(logging.CRITICAL + 1)
+import hl7.containers
+import hl7.util
+
+# python-hl7 logs a field's whole value (report text, identifiers) when an escape sequence cannot
+# be decoded, on loggers named after its source files. The product's own records say what went
+# wrong without it.
+for _module in (hl7.util, hl7.containers):
+    logging.getLogger(_module.__file__).disabled = True
