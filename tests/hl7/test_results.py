@@ -145,3 +145,16 @@ def test_a_result_for_an_unknown_patient_is_kept_acted_on_and_listed(
     with hl7_service.sessions() as session:
         assert unmatched_results(session, PageRequest(1, 50)) == ([], 0)
         assert session.scalar(select(func.count(Patient.id))) == 1
+
+
+def test_the_same_result_re_sent_under_another_patient_moves(hl7_service: Hl7Service,
+                                                             tmp_path: Path) -> None:
+    """The laboratory corrects the patient and sends the identical result again: it is the other
+    patient's now (not 'the same result again', which would leave it on the wrong record)."""
+    from tests.hl7.test_patients import TEMPORARY
+
+    _send(hl7_service, tmp_path, result("W-1", patient=TEMPORARY, diagnosis=MALIGNANT))
+    assert _items(hl7_service, TEMPORARY.patient_id)["malignancy-referral:L"] == "open"
+    _send(hl7_service, tmp_path, result("W-2", diagnosis=MALIGNANT))
+    assert _items(hl7_service)["malignancy-referral:L"] == "open"
+    assert _items(hl7_service, TEMPORARY.patient_id)["malignancy-referral:L"] == "dismissed"

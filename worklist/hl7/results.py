@@ -84,7 +84,8 @@ def apply_result(session: Session, row: InboxObject, position: int, result: Resu
         return ResultOutcome(changed=False)
     before = max((v for v in versions if v is not version), key=_order, default=None)
     if before is not None and before.text_hash == version.text_hash \
-            and before.document_uid == version.document_uid:
+            and before.document_uid == version.document_uid \
+            and before.patient_pk == version.patient_pk:
         version.report_pk = report_pk  # the same result again
         return ResultOutcome(changed=False)
     report = session.get(Report, report_pk) if report_pk is not None else None
