@@ -180,7 +180,7 @@ def _patients(tag: str, count: int) -> list[tuple[str, list[RenderedEvent], Hl7E
         case["patient"] |= {"id": case["id"], "name": f"BENCH^HL7LATENCY{number}"}
         for event in case["events"]:  # a laboratory's accessions are its own, one per result
             if event.get("accession"):
-                event["accession"] = f"{event['accession']}-{tag}-{number:04d}"
+                event["accession"] = f"{event['accession']}-{number:04d}"
         events = render_story(case, date.today(), run_tag=tag)
         [pathology] = [e for e in events if isinstance(e, Hl7Event)]
         priors = [e for e in events if isinstance(e, RenderedEvent) and e.index < pathology.index]
