@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from worklist.cli import app
 
-COMMANDS = ["serve", "listener", "web", "worker", "beat", "db", "user", "token", "import", "demo"]
+COMMANDS = ["serve", "listener", "hl7", "web", "worker", "beat", "db", "user", "token", "import", "demo"]
 
 
 def test_help_lists_every_command() -> None:

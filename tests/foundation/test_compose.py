@@ -11,7 +11,7 @@ import yaml
 
 from tests.conftest import REPO_ROOT, service_missing
 
-SERVICES = {"postgres", "redis", "listener", "worker", "beat", "web"}
+SERVICES = {"postgres", "redis", "listener", "hl7", "worker", "beat", "web"}
 
 
 def _compose_command() -> list[str] | None:
@@ -29,6 +29,7 @@ def test_compose_file_describes_every_process() -> None:
     assert SERVICES <= set(described["services"])
     commands = {name: described["services"][name].get("command") for name in SERVICES}
     assert commands["listener"] == ["worklist", "listener"]
+    assert commands["hl7"] == ["worklist", "hl7"]
     assert commands["worker"] == ["worklist", "worker"]
 
 
