@@ -115,13 +115,6 @@ class Settings(BaseSettings):
     hl7_tls_key: Path | None = None
     hl7_tls_ca: Path | None = None
 
-    @field_validator("hl7_allowed_senders", "hl7_processing_ids", mode="before")
-    @classmethod
-    def _split_hl7_lists(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part for part in (p.strip() for p in value.split(",")) if part]
-        return value
-
     @field_validator("hl7_processing_ids")
     @classmethod
     def _check_processing_ids(cls, value: list[str]) -> list[str]:
@@ -163,7 +156,8 @@ class Settings(BaseSettings):
         return _ae_title(value, "ae_title")
 
     @field_validator(
-        "allowed_aes", "notify_coordinators", "notify_radiologists", "notify_admins", mode="before"
+        "allowed_aes", "notify_coordinators", "notify_radiologists", "notify_admins",
+        "hl7_allowed_senders", "hl7_processing_ids", mode="before"
     )
     @classmethod
     def _split_allowed_aes(cls, value: object) -> object:
