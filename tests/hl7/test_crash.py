@@ -103,3 +103,45 @@ def test_killed_listener_loses_nothing_acknowledged(postgres_url: str, tmp_path:
         process.stop()
         engine.dispose()
     wait_until(lambda: not process.running, 10, "the listener to stop")
+
+
+def test_killed_between_receipt_and_ack_keeps_nothing_half_stored(postgres_url: str,
+                                                                  tmp_path: Path) -> None:
+    """The message is received and its bytes fsynced, but the inbox row is not committed yet (the
+    test holds a lock on the inbox) when the process dies: no AA went out, no row exists, and the
+    sender's resend is stored once."""
+    import threading
+
+    import psycopg
+
+    port = free_port()
+    data = tmp_path / "data"
+    message = result("BETWEEN-1", accession="NFP-BETWEEN").encode()
+    process = _listener(postgres_url, data, port, tmp_path / "hl7-a.log")
+    answers: list[bytes | None] = []
+    with psycopg.connect(postgres_url) as blocker:
+        blocker.execute("LOCK TABLE inbox_objects IN ACCESS EXCLUSIVE MODE")
+        sender = threading.Thread(target=lambda: answers.append(_send_one(port, message)))
+        sender.start()
+        incoming = data / "spool" / "incoming"
+        wait_until(lambda: incoming.exists() and any(incoming.glob("*.part")), 30,
+                   "the message's bytes in the spool")
+        process.kill()
+        sender.join(30)
+        blocker.rollback()
+    assert answers == [None]  # the sender saw no answer: it will resend
+    process = _listener(postgres_url, data, port, tmp_path / "hl7-b.log")
+    engine = make_engine(postgres_url)
+    try:
+        with make_session_factory(engine)() as session:
+            assert session.scalar(select(func.count(InboxObject.id))) == 0
+        answer = _send_one(port, message)
+        assert answer is not None and b"MSA|AA|BETWEEN-1" in answer
+        wait_idle(make_session_factory(engine), timeout=60)
+        with make_session_factory(engine)() as session:
+            [row] = session.scalars(select(InboxObject)).all()
+            assert row.state == InboxState.DONE and row.hl7_control_id == "BETWEEN-1"
+            assert session.scalar(select(func.count(Hl7Result.id))) == 1
+    finally:
+        process.stop()
+        engine.dispose()
