@@ -65,18 +65,24 @@ def normalise(raw_bytes: bytes) -> bytes:
     return raw_bytes.strip(b"\r\n \t").replace(b"\r\n", b"\r").replace(b"\n", b"\r")
 
 
+def _declared_charset(data: bytes) -> str:
+    """MSH-18's first repetition, read from the bytes before the message can be decoded (MSH is
+    ASCII): MSH-1 is the field separator, MSH-2 the other delimiters."""
+    first_segment = data.split(b"\r", 1)[0].decode("ascii", errors="replace")
+    separator, delimiters = first_segment[3], first_segment[4:8]
+    fields = first_segment.split(separator)
+    if len(fields) < 18:
+        return ""
+    component, repetition = delimiters[:1] or "^", delimiters[1:2] or "~"
+    return fields[17].split(repetition)[0].split(component)[0].strip()
+
+
 def parse(raw_bytes: bytes) -> Parsed:
     """Decode (MSH-18), parse and read the header; ``Refused`` (AR) when that is impossible."""
     data = normalise(raw_bytes)
     if not data.startswith(_MSH_PREFIX) or len(data) < 8:
         raise rejected(ErrorCode.SEGMENT_SEQUENCE, "the message does not start with MSH", "MSH")
-    first_segment = data.split(b"\r", 1)[0].decode("ascii", errors="replace")
-    try:
-        head = hl7.parse(first_segment)
-    except Exception:
-        raise rejected(ErrorCode.DATA_TYPE, "the header segment cannot be parsed", "MSH") from None
-    msh = head[0]
-    declared = value(head, msh, 18)
+    declared = _declared_charset(data)
     codec = charsets.codec_of(declared)
     if codec is None:
         raise rejected(ErrorCode.TABLE_VALUE_NOT_FOUND,

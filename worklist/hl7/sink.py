@@ -26,7 +26,7 @@ from hl7_io.records import ResultMessage
 from worklist import audit
 from worklist.db.models import Channel, InboxState, ObjectCategory
 from worklist.inbox.handoff import OnStored, wait_as_pending
-from worklist.inbox.repository import insert_rows, known_versions
+from worklist.inbox.repository import insert_new, insert_rows, known_versions
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ class SqlMessageSink:
         with sessions() as session:
             bind = session.get_bind()
         self.engine: Engine = bind if isinstance(bind, Engine) else bind.engine
+        # PostgreSQL: a new message's insert is its own transaction, one round trip.
+        self._single_statement = (self.engine if self.engine.dialect.name == "sqlite"
+                                  else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     def store(self, message: ReceivedMessage) -> StoreOutcome:
         """Keep the message, or raise ``SinkUnavailable``; nothing stays under a final name
@@ -95,6 +98,23 @@ class SqlMessageSink:
 
     def _keep(self, message: ReceivedMessage, uid: str, digest: str,
               spooled: SpooledFile) -> tuple[StoreOutcome, int]:
+        """A new message in one statement; one met before (a repeat, a reused control id) is
+        looked at again with its file back under the temporary name."""
+        placed = self.spool.place(spooled, uid, SUFFIX)
+        try:
+            with self._single_statement.begin() as connection:
+                inserted = insert_new(connection, [_row(message, uid, 1, digest,
+                                                        spooled.size_bytes, placed)])
+        except BaseException:
+            self.spool.unplace(placed, spooled)
+            raise
+        if uid in inserted:
+            return StoreOutcome.STORED, inserted[uid]
+        self.spool.unplace(placed, spooled)
+        return self._keep_known(message, uid, digest, spooled)
+
+    def _keep_known(self, message: ReceivedMessage, uid: str, digest: str,
+                    spooled: SpooledFile) -> tuple[StoreOutcome, int]:
         with self.engine.connect() as connection:
             versions = known_versions(connection, {uid}).get(uid, [])
             for known in versions:

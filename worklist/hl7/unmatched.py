@@ -8,14 +8,14 @@ assigning authorities, see ``WORKLIST_HL7_PATIENT_NAMESPACES``).
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from worklist.db.models import Hl7Result, Image, Report
 from worklist.items.filters import PageRequest
 
 
-def _unmatched():  # type: ignore[no-untyped-def]
+def _unmatched() -> tuple[ColumnElement[bool], ...]:
     has_images = exists().where(Image.patient_pk == Hl7Result.patient_pk)
     has_dicom_reports = exists().where(Report.patient_pk == Hl7Result.patient_pk,
                                        Report.sop_instance_uid.not_like("hl7:%"))
