@@ -9,12 +9,14 @@ version (OBR-25 ``C``) of the HL7 result it amends.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from hl7.client import MLLPClient
+import hl7
+from hl7.mllp import open_hl7_connection
 
 from dicom_io.push import send_event
 from dicom_io.synth import RenderedEvent, render_case
@@ -100,15 +102,34 @@ class Hl7SendError(RuntimeError):
     """An HL7 event not acknowledged AA; the message names the event and the answer."""
 
 
-def send_hl7(event: Hl7Event, host: str, port: int, attempts: int = 3) -> None:
-    """Send one message with python-hl7's MLLP client and require an AA."""
-    answer = b""
+async def _exchange(host: str, port: int, message: str, timeout: float) -> str:
+    """One message over python-hl7's asyncio MLLP streams; the ACK's MSA-1."""
+    reader, writer = await asyncio.wait_for(
+        open_hl7_connection(host, port, encoding="utf-8"), timeout)
+    try:
+        writer.writemessage(hl7.parse(message))
+        await writer.drain()
+        ack = await asyncio.wait_for(reader.readmessage(), timeout)
+        return str(ack.segment("MSA")(1))
+    finally:
+        writer.close()
+
+
+def send_hl7(event: Hl7Event, host: str, port: int, attempts: int = 3,
+             timeout: float = 30) -> None:
+    """Send one message with python-hl7's MLLP client streams and require an AA; a message that
+    got no answer or an AE is sent again, as an interface engine would."""
+    code = "none"
     for _ in range(attempts):
-        with MLLPClient(host, port, encoding="utf-8") as client:
-            answer = client.send_message(event.message)
-        if b"MSA|AA|" in answer:
+        try:
+            code = asyncio.run(_exchange(host, port, event.message, timeout))
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            code = "none"
+            continue
+        if code == "AA":
             return
-    code = answer.split(b"MSA|", 1)[-1][:2].decode(errors="replace") if answer else "none"
+        if code == "AR":
+            break
     raise Hl7SendError(f"event {event.index}: HL7 answer {code}")
 
 
