@@ -22,7 +22,8 @@ from rich.console import Console
 
 from bench.common import Figure, Section
 
-BENCHMARKS = ("bench_reader", "bench_rules", "bench_ingest", "bench_latency", "bench_scale")
+BENCHMARKS = ("bench_reader", "bench_rules", "bench_ingest", "bench_latency", "bench_hl7",
+              "bench_scale")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 console = Console(stderr=True)
 
@@ -36,8 +37,8 @@ def _tool_version(command: list[str]) -> str:
 
 
 def _versions() -> list[tuple[str, str]]:
-    packages = ("pydicom", "pynetdicom", "SQLAlchemy", "psycopg", "celery", "redis", "fastapi",
-                "medspacy", "spacy")
+    packages = ("pydicom", "pynetdicom", "hl7", "SQLAlchemy", "psycopg", "celery", "redis",
+                "fastapi", "medspacy", "spacy")
     return [
         ("python", platform.python_version()),
         *((name, version(name)) for name in packages),

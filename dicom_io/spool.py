@@ -94,7 +94,7 @@ class Spool:
 
         return self.receive_stream(BytesIO(data))
 
-    def place(self, spooled: SpooledFile, sop_instance_uid: str) -> str:
+    def place(self, spooled: SpooledFile, sop_instance_uid: str, suffix: str = ".dcm") -> str:
         """Move a spooled file to its final name; return that name relative to the spool root.
 
         Every placement gets its own name (UID, content hash, a random token), so two threads
@@ -110,7 +110,7 @@ class Spool:
             pass
         else:  # a new folder is durable only once its parent's entry is
             _fsync_directory(self.objects)
-        name = f"{sop_instance_uid}.{spooled.sha256[:16]}.{uuid.uuid4().hex[:8]}.dcm"
+        name = f"{sop_instance_uid}.{spooled.sha256[:16]}.{uuid.uuid4().hex[:8]}{suffix}"
         final = folder / name
         os.replace(spooled.temp_path, final)
         _fsync_directory(folder)

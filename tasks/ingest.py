@@ -24,7 +24,7 @@ from rules.facts import ReportFacts
 from worklist.cases import backfill, ingest, service
 from worklist.cases.ingest import ReportReader
 from worklist.db.base import utcnow
-from worklist.db.models import InboxObject, InboxState
+from worklist.db.models import Channel, InboxObject, InboxState
 from worklist.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,13 +81,20 @@ def _count_attempt(context: IngestContext, inbox_id: int) -> Outcome | None:
     return None
 
 
+class _Hl7Message:
+    """What ``_read`` returns for an HL7 message: ``tasks.ingest_hl7`` processes it."""
+
+
+HL7 = _Hl7Message()
+
+
 @dataclass(frozen=True)
 class _Read:
     result: ReadResult
     facts: ReportFacts | None
 
 
-def _read(context: IngestContext, inbox_id: int) -> _Read | Outcome:
+def _read(context: IngestContext, inbox_id: int) -> _Read | Outcome | _Hl7Message:
     """Read the spooled object and its report's facts before any lock is taken: parsing and
     language processing must not hold the row, or on SQLite the whole database."""
     with context.sessions() as session:
@@ -96,6 +103,8 @@ def _read(context: IngestContext, inbox_id: int) -> _Read | Outcome:
             return Outcome.MISSING
         if row.state != InboxState.PENDING:
             return Outcome.ALREADY_DONE
+        if row.channel == Channel.HL7:
+            return HL7
         path = context.settings.spool_dir / Path(row.spool_path)
     result = ingest.localised(read_object(path), context.settings.zone)
     document = ingest.readable_report(result)
@@ -104,6 +113,10 @@ def _read(context: IngestContext, inbox_id: int) -> _Read | Outcome:
 
 def _work(context: IngestContext, inbox_id: int) -> Outcome:
     read = _read(context, inbox_id)
+    if isinstance(read, _Hl7Message):
+        from tasks import ingest_hl7  # the HL7 channel reads and writes its own way
+
+        return ingest_hl7.work(context, inbox_id)
     if isinstance(read, Outcome):
         return read
     result = read.result

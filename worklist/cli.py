@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from worklist.commands import backup as backups
-from worklist.commands import db, demo, importer, listener, pipeline, read, seed, serve, users, web
+from worklist.commands import db, demo, hl7, importer, listener, pipeline, read, seed, serve, users, web
 
 app = typer.Typer(
     name="worklist",
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("listener")(listener.listener)
+app.command("hl7")(hl7.hl7)
 app.command("web")(web.web)
 app.command("worker")(pipeline.worker)
 app.command("beat")(pipeline.beat)

@@ -116,6 +116,61 @@ class Settings(BaseSettings):
         description="Objects of a study older than this are backfill (reminders start at go-live); "
                     "0 = only `worklist import` is.",
     )
+    # HL7 v2 front door: the MLLP listener for results (ORU^R01) and patient updates (ADT)
+    hl7_host: str = "127.0.0.1"
+    hl7_port: int = Field(default=2575, ge=1, le=65535)
+    hl7_application: str = Field(default="WORKLIST", description="MSH-3 of the ACKs we send.")
+    hl7_allowed_senders: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="MSH-3 sending applications allowed; empty = any."
+    )
+    hl7_processing_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["P"], description="MSH-11 processing ids taken (P production)."
+    )
+    hl7_patient_namespaces: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="PID-3 assigning authorities per DICOM issuer: 'ISSUER=AUTH1,AUTH2;...'.",
+    )
+    hl7_max_message_bytes: int = Field(default=16 * 1024**2, ge=1024)
+    hl7_idle_timeout_seconds: float = Field(default=60.0, gt=0)
+    hl7_max_connections_per_peer: int = Field(default=8, ge=1)
+    hl7_tls_cert: Path | None = None
+    hl7_tls_key: Path | None = None
+    hl7_tls_ca: Path | None = None
+
+    @field_validator("hl7_processing_ids")
+    @classmethod
+    def _check_processing_ids(cls, value: list[str]) -> list[str]:
+        ids = [v.upper() for v in value]
+        if not ids or any(v not in {"P", "T", "D"} for v in ids):
+            raise ValueError("a comma list of P (production), T (training), D (debugging)")
+        return ids
+
+    @field_validator("hl7_patient_namespaces", mode="before")
+    @classmethod
+    def _parse_namespaces(cls, value: object) -> object:
+        """``NFBC=NFLAB,NFRIS;=LEGACY``: authorities NFLAB and NFRIS are the identifiers PACS
+        sends under issuer NFBC; LEGACY's are those PACS sends with no issuer."""
+        if not isinstance(value, str):
+            return value
+        mapping: dict[str, str] = {}
+        for group in (g.strip() for g in value.split(";")):
+            if not group:
+                continue
+            issuer, equals, authorities = group.partition("=")
+            names = [a.strip() for a in authorities.split(",") if a.strip()]
+            if not equals or not names:
+                raise ValueError("groups look like ISSUER=AUTHORITY1,AUTHORITY2 separated by ;")
+            for name in names:
+                if name in mapping and mapping[name] != issuer.strip():
+                    raise ValueError(f"authority {name!r} is given two issuers")
+                mapping[name] = issuer.strip()
+        return mapping
+
+    @model_validator(mode="after")
+    def _check_hl7_tls_pair(self) -> Settings:
+        if (self.hl7_tls_cert is None) != (self.hl7_tls_key is None):
+            raise ValueError("WORKLIST_HL7_TLS_CERT and WORKLIST_HL7_TLS_KEY go together")
+        return self
 
     @field_validator("ae_title")
     @classmethod
@@ -123,7 +178,8 @@ class Settings(BaseSettings):
         return _ae_title(value, "ae_title")
 
     @field_validator(
-        "allowed_aes", "notify_coordinators", "notify_radiologists", "notify_admins", mode="before"
+        "allowed_aes", "notify_coordinators", "notify_radiologists", "notify_admins",
+        "hl7_allowed_senders", "hl7_processing_ids", mode="before"
     )
     @classmethod
     def _split_allowed_aes(cls, value: object) -> object:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from hl7_io.acknowledger import BareAcknowledger
 from tests.dicom.conftest import LISTENER_AE, RunningListener
 from worklist.commands.demo import demo
 from worklist.settings import Settings, get_settings
@@ -26,12 +27,17 @@ def test_demo_counts_new_objects_and_repeats(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     listener = start_listener()
-    demo(host="127.0.0.1", port=listener.port, ae_title="DEMOPACS", called_ae=LISTENER_AE)
-    total = listener.row_count()
-    first = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
-    assert f"{total} objects from" in first and f"{total} new, 0 already received" in first
+    with BareAcknowledger() as lab:  # the demo's pathology results go over HL7
+        demo(host="127.0.0.1", port=listener.port, ae_title="DEMOPACS", called_ae=LISTENER_AE,
+             hl7_port=lab.port)
+        total = listener.row_count()
+        first = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+        assert lab.received, "the demo sends at least one result over HL7"
+        assert f"{total + len(lab.received)} objects from" in first
+        assert f"{total} new, 0 already received" in first
 
-    demo(host="127.0.0.1", port=listener.port, ae_title="DEMOPACS", called_ae=LISTENER_AE)
-    again = " ".join(capsys.readouterr().out.split())
+        demo(host="127.0.0.1", port=listener.port, ae_title="DEMOPACS", called_ae=LISTENER_AE,
+             hl7_port=lab.port)
+        again = " ".join(capsys.readouterr().out.split())
     assert listener.row_count() == total, "repeats are acknowledged, not stored twice"
     assert f"0 new, {total} already received" in again

@@ -27,7 +27,9 @@ def _rows() -> dict[str, list[str]]:
 def _shown(default: object) -> str:
     if default is None:
         return "none"
-    if default in ("", []):
+    if isinstance(default, list) and default:
+        return f"`{','.join(map(str, default))}`"
+    if default in ("", [], {}):
         return "empty"
     if isinstance(default, bool):
         return f"`{str(default).lower()}`"

@@ -13,10 +13,12 @@ import pytest
 from pynetdicom import AE, StoragePresentationContexts, evt
 
 from dicom_io.push import PushError, push_case
-from dicom_io.synth import render_case
+from dicom_io.synth import RenderedEvent, render_case
+from hl7_io.acknowledger import BareAcknowledger
 from tests.synth.sample import sample_case
 from worklist.commands.demo import demo
 from worklist.demo import load_stories
+from worklist.demo.channels import Hl7Event, render_story
 
 DAY0 = date(2026, 3, 2)
 
@@ -109,16 +111,18 @@ def test_worklist_demo_pushes_every_story(
 ) -> None:
     recorder, port = scp
     stories = load_stories()
-    expected = {
-        str(ds.SOPInstanceUID)
-        for story in stories
-        for event in render_case(story, date.today())
-        for ds in event.datasets
-    }
-    demo(host="127.0.0.1", port=port, ae_title="DEMOPACS", called_ae="TESTSCP")
+    events = [event for story in stories for event in render_story(story, date.today())]
+    expected = {str(ds.SOPInstanceUID) for event in events if isinstance(event, RenderedEvent)
+                for ds in event.datasets}
+    messages = [event.control_id for event in events if isinstance(event, Hl7Event)]
+    assert messages, "the demo sends at least one result over HL7"
+    with BareAcknowledger() as lab_receiver:
+        demo(host="127.0.0.1", port=port, ae_title="DEMOPACS", called_ae="TESTSCP",
+             hl7_port=lab_receiver.port)
     assert len(recorder.received) == len(expected)
     assert set(recorder.received) == expected
+    assert lab_receiver.received == messages
     output = capsys.readouterr().out
-    assert f"{len(expected)} objects from {len(stories)} stories" in output
+    assert f"{len(expected) + len(messages)} objects from {len(stories)} stories" in output
     # The console names stories by id only, never by patient name.
     assert not any(story["patient"]["name"] in output for story in stories)

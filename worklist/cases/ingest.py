@@ -121,7 +121,8 @@ def apply(session: Session, inbox: InboxObject, result: ReadResult, facts: Repor
     )
     repository.lock_patient(session, patient.id)
     _fill_patient(patient, result)
-    study = repository.get_or_create_study(session, patient=patient, study_uid=result.study.study_uid)
+    study = repository.get_or_create_study(session, patient=patient, study_uid=result.study.study_uid,
+                                           accession=result.study.accession)
     _fill_study(study, result, zone)
     if result.kind is ObjectKind.IMAGE and result.image is not None:
         _store_image(session, inbox, patient, study, result)

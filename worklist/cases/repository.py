@@ -17,6 +17,8 @@ from worklist.db.models import (
     ConcordanceDecision, Finding, Image, Item, ItemEvent, PathologyResult, Patient, Procedure,
     Report, Study,
 )
+from worklist.hl7.studies import adopt_accession_study
+from worklist.patients.identity import surviving
 
 
 def lock_patient(session: Session, patient_pk: int) -> None:
@@ -47,12 +49,16 @@ def get_or_create_patient(session: Session, *, patient_id: str, issuer: str) -> 
         _insert_if_absent(session, Patient, {"patient_id": patient_id, "issuer": issuer,
                                              "name": "", "sex": ""})
         patient = session.scalars(query).one()
-    return patient
+    return surviving(session, patient)  # an identifier an ADT merge retired names the survivor
 
 
-def get_or_create_study(session: Session, *, patient: Patient, study_uid: str) -> Study:
+def get_or_create_study(session: Session, *, patient: Patient, study_uid: str,
+                        accession: str = "") -> Study:
     query = select(Study).where(Study.study_uid == study_uid)
     study = session.scalars(query).one_or_none()
+    if study is None and (study := adopt_accession_study(session, patient.id, study_uid,
+                                                         accession)) is not None:
+        return study  # the report came over HL7 first: the images join its study
     if study is None:
         _insert_if_absent(session, Study, {"patient_pk": patient.id, "study_uid": study_uid,
                                            "accession": "", "description": "", "modalities": ""})

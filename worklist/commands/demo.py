@@ -1,5 +1,6 @@
-"""``worklist demo``: render the demo stories (day 0 = today) and push them over real DICOM to the
-listener, one association per event, as a PACS would."""
+"""``worklist demo``: render the demo stories (day 0 = today) and send them as a site's systems
+would: images and reports over real DICOM, one association per event, and the events marked
+``channel: hl7`` (a pathology result from the laboratory) as ORU^R01 over MLLP."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from dicom_io.push import PushError, push_events
-from dicom_io.synth import RenderedEvent, render_case
+from dicom_io.push import PushError
+from dicom_io.synth import RenderedEvent
 from worklist.commands.common import settings_or_exit
 from worklist.db.engine import make_engine
 from worklist.db.models import InboxObject
 from worklist.demo import load_stories
+from worklist.demo.channels import Hl7SendError, StoryEvent, Targets, push_story, render_story
 from worklist.settings import Settings
 
 _UID_CHUNK = 500
@@ -44,15 +46,22 @@ def received_count(settings: Settings, uids: list[str]) -> int | None:
         engine.dispose()
 
 
+def _size(event: StoryEvent) -> int:
+    return len(event.datasets) if isinstance(event, RenderedEvent) else 1
+
+
 def demo(
     host: str = "127.0.0.1",
     port: int | None = None,
     ae_title: str = "DEMOPACS",
     called_ae: str | None = None,
+    hl7_port: int | None = None,
 ) -> None:
-    """Push a sample set of studies over DICOM to the running listener."""
+    """Push a sample set of studies over DICOM (and pathology results over HL7) to the running
+    listeners."""
     settings = settings_or_exit()
     port = port or settings.dicom_port
+    hl7_port = hl7_port or settings.hl7_port
     called_ae = called_ae or settings.ae_title
     console = Console()
     if settings.allowed_aes and ae_title not in settings.allowed_aes:
@@ -61,14 +70,16 @@ def demo(
             f"add {ae_title} to WORKLIST_ALLOWED_AES or pass --ae-title."
         )
     today = date.today()
-    stories = [(story, render_case(story, today)) for story in load_stories()]
-    total = sum(len(e.datasets) for _, events in stories for e in events)
-    uids = [str(ds.SOPInstanceUID) for _, events in stories for e in events for ds in e.datasets]
+    stories = [(story, render_story(story, today)) for story in load_stories()]
+    total = sum(_size(e) for _, events in stories for e in events)
+    targets = Targets(host, port, hl7_port, ae_title, called_ae)
+    uids = [str(ds.SOPInstanceUID) for _, events in stories for e in events
+            if isinstance(e, RenderedEvent) for ds in e.datasets]
     # The local database is the listener's only when the listener is local.
     local = host in ("127.0.0.1", "localhost", "::1")
     known_before = received_count(settings, uids) if local else None
 
-    table = Table(title=f"Demo pushed to {called_ae} at {host}:{port}")
+    table = Table(title=f"Demo pushed to {called_ae} at {host}:{port} (HL7 on {hl7_port})")
     for column in ("story", "events", "objects"):
         table.add_column(column, justify="left" if column == "story" else "right")
     columns = (
@@ -80,15 +91,15 @@ def demo(
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("pushing", total=total)
 
-        def advance(event: RenderedEvent, stored: int) -> None:
+        def advance(event: StoryEvent, stored: int) -> None:
             progress.advance(task, stored)
 
         for story, events in stories:
             # Stories are identified by their case id only: no patient names on the console.
             progress.update(task, description=f"pushing {story['id']}")
             try:
-                stored = push_events(events, host, port, ae_title, called_ae, on_event=advance)
-            except (PushError, OSError) as error:
+                stored = push_story(events, targets, on_event=advance)
+            except (PushError, Hl7SendError, OSError) as error:
                 progress.stop()
                 console.print(f"[red]demo stopped at {story['id']}:[/] {error}")
                 raise typer.Exit(code=1) from None
@@ -100,6 +111,7 @@ def demo(
                  "is not this machine's)"
     else:
         new = known_after - known_before
-        counts = f"{new} new, {total - new} already received before (acknowledged, not stored twice)"
+        counts = (f"{new} new, {len(uids) - new} already received "
+                  "before (acknowledged, not stored twice)")
     console.print(f"{total} objects from {len(stories)} stories sent: {counts}. "
                   "Open the worklist to see the items.")

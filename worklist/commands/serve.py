@@ -10,6 +10,7 @@ import typer
 from tasks.wiring import start_pipeline
 from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
+from worklist.commands.hl7 import start_hl7_listener
 from worklist.commands.listener import start_listener
 from worklist.commands.web import run_web
 from worklist.db import migrate
@@ -55,11 +56,13 @@ def serve(
         raise preflight.fail_on_port(settings.dicom_host, settings.dicom_port,
                                      "WORKLIST_DICOM_PORT", error) from None
     log.info("DICOM listener %s on port %d", settings.ae_title, settings.dicom_port)
+    hl7_listener = start_hl7_listener(settings, sessions, pipeline.on_stored)
     if with_demo:
         _push_demo_when_listening(settings, server)
     app = create_app(settings, sessions)
     try:
         run_web(app, settings)
     finally:
+        hl7_listener.shutdown()
         server.shutdown()
         pipeline.stop()

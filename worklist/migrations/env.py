@@ -40,12 +40,28 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    # SQLite's batch mode rebuilds a table by copy, drop and rename: with foreign keys enforced,
+    # dropping a table that other rows reference fails. Enforcement is paused for the migration
+    # (it cannot change inside a transaction) and the references are checked before it returns.
+    sqlite = connection.dialect.name == "sqlite"
+    # On the driver's connection: through SQLAlchemy the pragma would start our BEGIN IMMEDIATE.
+    raw = connection.connection.driver_connection if sqlite else None
+    if raw is not None:
+        raw.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection, target_metadata=Base.metadata, render_as_batch=True,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke {len(broken)} foreign key references")
+    finally:
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -9,12 +9,14 @@ from worklist.db.models.clinical import (
     Procedure,
     Report,
 )
-from worklist.db.models.inbox import InboxObject, InboxState, ObjectCategory
+from worklist.db.models.hl7 import Hl7Result
+from worklist.db.models.inbox import Channel, InboxObject, InboxState, ObjectCategory
 from worklist.db.models.items import Digest, Item, ItemEvent, ItemStatus, Notification
 from worklist.db.models.patients import Patient, Study
 
 __all__ = [
-    "ApiToken", "AuditEntry", "ConcordanceDecision", "Digest", "Finding", "Image", "InboxObject", "InboxState",
+    "ApiToken", "AuditEntry", "Channel", "ConcordanceDecision", "Digest", "Finding", "Hl7Result", "Image",
+    "InboxObject", "InboxState",
     "Item", "ItemEvent", "ItemStatus", "Notification", "ObjectCategory", "PathologyResult", "Patient",
     "Procedure", "Report", "Role", "Study", "User",
 ]

@@ -31,8 +31,13 @@ class ObjectCategory(StrEnum):
     OTHER = "other"
 
 
+class Channel(StrEnum):
+    DICOM = "dicom"
+    HL7 = "hl7"
+
+
 class InboxObject(Base):
-    """One received DICOM object: where its bytes are and what became of it.
+    """One received DICOM object or HL7 message: where its bytes are and what became of it.
 
     A SOP Instance UID seen again with the same content is acknowledged and not stored twice; with
     different content it becomes a new ``version`` flagged ``conflict``, never an overwrite.
@@ -68,3 +73,12 @@ class InboxObject(Base):
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
     patient_pk: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+
+    # HL7 messages share the inbox, its states and the pipeline (migration 0006). For them the
+    # SOP Instance UID is derived from sender and control id (``worklist.hl7.sink``), the SOP
+    # Class is the message type (``ORU^R01``) and ``calling_ae`` the sending application.
+    channel: Mapped[Channel] = mapped_column(StrEnumType(Channel, 8), default=Channel.DICOM,
+                                             server_default=Channel.DICOM.value)
+    hl7_sender: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """MSH-3 sending application (and MSH-4 facility, after a slash)."""
+    hl7_control_id: Mapped[str] = mapped_column(String(64), default="", server_default="")

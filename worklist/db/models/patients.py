@@ -22,6 +22,9 @@ class Patient(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     birth_date: Mapped[date | None]
     sex: Mapped[str] = mapped_column(String(16), default="")
+    merged_into_pk: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    """Set when an ADT merge folded this record into another (migration 0006): everything moved
+    there, and objects still arriving under this identifier go there too."""
 
     studies: Mapped[list[Study]] = relationship(back_populates="patient")
 

@@ -1,4 +1,5 @@
-"""Objects the pipeline could not process, with the reason it recorded (never patient data)."""
+"""Objects and messages the pipeline could not process, with the reason it recorded (never patient
+data), and HL7 results whose patient no imaging has matched yet."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from worklist.db.models import InboxObject, InboxState
+from worklist.hl7.unmatched import unmatched_results
 from worklist.items.filters import PageRequest
 from worklist.web.auth import ANY_ROLE, Principal, db_session, require
 from worklist.web.templating import render
@@ -39,5 +41,6 @@ def failed_list(
 ) -> Response:
     rows, total = failed_objects(session, PageRequest(page, PAGE_SIZE))
     pages = max(1, -(-total // PAGE_SIZE))
+    unmatched, unmatched_total = unmatched_results(session, PageRequest(1, PAGE_SIZE))
     return render(request, "failed.html", principal, rows=rows, total=total, page=page,
-                  pages=pages)
+                  pages=pages, unmatched=unmatched, unmatched_total=unmatched_total)

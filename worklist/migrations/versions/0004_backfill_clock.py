@@ -7,7 +7,7 @@ summarises such items instead of one e-mail each. Empty for every item opened be
 
 ``ix_notifications_created_at``: ``GET /health`` counts the deliveries that failed in the last day.
 
-Revision ID: 0008
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
