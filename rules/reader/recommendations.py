@@ -76,7 +76,7 @@ def is_recommendation(report: ReportText, i: int) -> bool:
     sentence = report.sentences[i]
     if sentence.section in BACKGROUND_SECTIONS or re.search(r"\bago\b", sentence.text):
         return False
-    if cue_spans(sentence.text):
+    if has_cue(sentence.text):
         return True
     if sentence.section == "addendum" and _VERBLESS_PLAN.fullmatch(sentence.text):
         return True  # "Annual mammogram."
@@ -87,10 +87,12 @@ def is_recommendation(report: ReportText, i: int) -> bool:
     return False
 
 
-def cue_spans(text: str) -> list[tuple[int, int]]:
-    """The recommendation cues of a sentence that are not part of a reference to an earlier one."""
+def has_cue(text: str) -> bool:
+    """A recommendation cue that is not part of a reference to an earlier recommendation."""
+    if not any_match(pattern_list("terms.yaml", "recommendation_cue"), text):
+        return False  # most sentences
     quiet = spans("recommendation_earlier", text)
-    return [(x, y) for x, y in spans("recommendation_cue", text) if not any(a <= x < b for a, b in quiet)]
+    return not quiet or any(not any(a <= x < b for a, b in quiet) for x, _ in spans("recommendation_cue", text))
 
 
 # The categories that ask for each step: biopsy for suspicious findings, a 6-month check for
@@ -136,7 +138,7 @@ def read_recommendations(report: ReportText, default_target: FindingType | None 
             _cancel_earlier(out, report, i, withdrawn)
         if not asks:
             continue
-        if biopsy_performed and not cue_spans(text):
+        if biopsy_performed and not has_cue(text):
             steps = [s for s in steps if s.kind is not K.BIOPSY]
         findings = report.findings_in(i)
         guidance = _guidance_by_step(text, steps)
@@ -293,9 +295,13 @@ def _requests_priors(text: str, m: re.Match[str]) -> bool:
 
 
 def _clause_around(text: str, start: int, end: int, breaks: str) -> str:
-    cuts = [0, *[b.end() for b in re.finditer(breaks, text)], len(text)]
-    left = max(c for c in cuts if c <= start)
-    right = min([b.start() for b in re.finditer(breaks, text) if b.start() >= end] or [len(text)])
+    left, right = 0, len(text)
+    for b in re.finditer(breaks, text):
+        if b.end() <= start:
+            left = b.end()
+        elif b.start() >= end:
+            right = b.start()
+            break
     return text[left:right]
 
 
