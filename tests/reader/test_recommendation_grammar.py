@@ -44,6 +44,7 @@ def steps(text: str, title: str = "DIAGNOSTIC MAMMOGRAM BILATERAL") -> set[tuple
     ("Findings: The patient returns for her 6-month follow-up of a right breast mass, which is stable.",
      set()),
     ("Findings: She presents for the annual screening recommended on her prior study.", set()),
+    ("Findings: The calcifications continue to be stable on annual mammograms.", set()),
 ])
 def test_a_step_seen_or_done_is_not_asked_for(text: str, expected: set[tuple[K, Laterality | None]]) -> None:
     assert steps(text, title="DIAGNOSTIC MAMMOGRAM RIGHT" if "left" not in text.lower() else "US LEFT") == expected
