@@ -130,4 +130,7 @@ class ImageRecord:
     study_description: str = ""
     series_description: str = ""
     outside_prior: bool = False
-    """An image made elsewhere and imported later (another institution, acquired long before)."""
+    """An image made elsewhere and imported later, as its header says (coerced attributes on import,
+    or "OUTSIDE" in its descriptions)."""
+    institution: str = ""
+    """The institution that made the image (Institution Name), as written; empty when not given."""

@@ -386,6 +386,9 @@ class ReportFacts:
     pathology: tuple[PathologySpecimen, ...] = ()
     concordance: tuple[ConcordanceStatement, ...] = ()
     palpable: tuple[PalpableComplaint, ...] = ()
+    outside_priors_received: tuple[Evidence, ...] = ()
+    """Sentences saying outside prior examinations are on hand (received, now available, reviewed,
+    compared with): they answer an earlier request for them."""
 
     @property
     def is_addendum(self) -> bool:

@@ -68,6 +68,7 @@ def read_image(dataset: Dataset) -> ImageRecord:
         study_description=text(dataset, "StudyDescription"),
         series_description=text(dataset, "SeriesDescription"),
         outside_prior=_outside_prior(dataset),
+        institution=text(dataset, "InstitutionName"),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rules.anatomy import Laterality
 from rules.decisions import DocumentedAction
@@ -20,7 +20,7 @@ from rules.geometry import is_unplaced
 from rules.items import ItemDecision, ItemKind
 from rules.pathways.base import Context, build, image_evidence
 from rules.pathways.biopsy import concordance_record
-from rules.timeline import Stamped, add_months, digest
+from rules.timeline import Stamped, add_months, digest, on_or_after
 
 _MAMMOGRAPHY = frozenset({Modality.MG, Modality.DBT})
 _ULTRASOUND = frozenset({Modality.US})
@@ -29,6 +29,9 @@ _MAMMOGRAPHY_OR_ULTRASOUND = _MAMMOGRAPHY | _ULTRASOUND
 _FOLLOW_UP = frozenset(
     {RecommendationKind.SHORT_INTERVAL_FOLLOW_UP, RecommendationKind.ANNUAL_SCREENING}
 )
+# The requesting examination's images are made up to a fortnight before it is read (a screen read
+# in a batch): images made since then show which institution is home.
+_HOME_WINDOW = timedelta(days=14)
 _CHANGES_PLAN = frozenset(
     {Birads.B0, Birads.B4, Birads.B4A, Birads.B4B, Birads.B4C, Birads.B5, Birads.B6}
 )
@@ -68,6 +71,26 @@ def _answered(ctx: Context, requests: list[Stamped[Recommendation]]) -> list[Evi
     ]
 
 
+def _received(
+    ctx: Context, requests: list[Stamped[Recommendation]], until: datetime | None = None
+) -> list[Evidence]:
+    """A later report (not one of the requesting ones) saying the outside priors are on hand: now
+    available, received, reviewed or compared with (up to ``until`` when given)."""
+    asking = {r.source_uid for r in requests}
+    since = requests[0].at
+    found: list[Evidence] = []
+    for report in ctx.case.reports:
+        if not report.outside_priors_received or report.source_uid in asking:
+            continue
+        at = report.observed_at
+        if not on_or_after(at, since):
+            continue  # a comparison made before the request answers nothing
+        if until is not None and (at is None or at > until):
+            continue
+        found += report.outside_priors_received
+    return found
+
+
 def _retrievals(ctx: Context) -> list[list[Stamped[Recommendation]]]:
     """Requests for outside priors, one list per retrieval: a later report asking again while the
     earlier request is unanswered (no final-assessment addendum, no documented receipt before it)
@@ -89,6 +112,8 @@ def _answered_before(
 ) -> bool:
     if again.at is None:
         return False
+    if _received(ctx, requests, until=again.at):
+        return True
     asking = {r.source_uid for r in requests}
     for report in ctx.case.reports:
         if (
@@ -107,9 +132,32 @@ def _answered_before(
     )
 
 
+def _outside_priors(ctx: Context, requests: list[Stamped[Recommendation]]) -> list[ImageRecord]:
+    """Images of earlier examinations from elsewhere: marked as imported in their header, or made
+    before the request by an institution other than the one(s) that made the images of the
+    requesting examination and after it (the home institution is named in the images themselves,
+    so this holds in any order of arrival; without a named home, only the header marks count)."""
+    since = requests[0].at
+    found = [i for i in ctx.case.images if i.outside_prior]
+    if since is None:
+        return found
+    home_from = since - _HOME_WINDOW
+    home = {i.institution.casefold() for i in ctx.case.images
+            if i.institution and i.acquired_at is not None and i.acquired_at >= home_from}
+    if not home:
+        return found
+    return found + [
+        i for i in ctx.case.images
+        if not i.outside_prior and i.institution and i.institution.casefold() not in home
+        and i.acquired_at is not None and i.acquired_at < home_from
+    ]
+
+
 def priors_pending(ctx: Context) -> Iterator[ItemDecision]:
     """A report asks for outside prior mammograms. Closes when an outside prior image arrives, an
-    addendum to a requesting report gives its final assessment, or a person documents receipt.
+    addendum to a requesting report gives its final assessment, a later report says the priors are
+    on hand ("outside mammograms now available", "unchanged compared with the outside study"), or a
+    person documents receipt.
 
     Prior mammograms are examinations of both breasts, so the item is bilateral whatever breast
     the requesting report is about; a later report asking again while the request is unanswered
@@ -120,9 +168,10 @@ def priors_pending(ctx: Context) -> Iterator[ItemDecision]:
     for requests in _retrievals(ctx):
         first = requests[0]
         subject = digest(first.source_uid, "outside-priors")
-        priors = [i for i in ctx.case.images if i.outside_prior]
+        priors = _outside_priors(ctx, requests)
         closing = [image_evidence(i, "outside prior received") for i in priors[:1]]
         closing += _answered(ctx, requests)[:1]
+        closing += _received(ctx, requests)[:1]
         closing += ctx.documented(
             ItemKind.PRIORS_PENDING, subject, DocumentedAction.PRIORS_RECEIVED
         )
@@ -209,6 +258,34 @@ def _follow_up_side(ctx: Context, r: Stamped[Recommendation]) -> Laterality:
     return sides.pop() if len(sides) == 1 else Laterality.BOTH
 
 
+def _next_steps(
+    ctx: Context, recs: list[Stamped[Recommendation]]
+) -> list[tuple[list[Stamped[Recommendation]], Laterality]]:
+    """Each report's follow-up as its next steps, with the breast(s) each is for.
+
+    One plan is one next step: a report asking for a short-interval follow-up and for annual
+    screening of the same breast ("ultrasound in 6 months, then routine screening if stable",
+    "6-month follow-up, then annually for 2 years") asks for the short-interval study now; the study
+    that satisfies it and the report that reads it decide what follows. Annual screening of the
+    other breast only ("right breast: 6-month follow-up; left breast: annual screening") stays a
+    step of its own.
+    """
+    steps: list[tuple[list[Stamped[Recommendation]], Laterality]] = []
+    for group in _per_report(recs):
+        sides = {_follow_up_side(ctx, r) for r in group}
+        steps.append((group, sides.pop() if len(sides) == 1 else Laterality.BOTH))
+    short: dict[str, list[Laterality]] = {}
+    for group, side in steps:
+        if group[0].value.kind is RecommendationKind.SHORT_INTERVAL_FOLLOW_UP:
+            short.setdefault(group[0].source_uid, []).append(side)
+    return [
+        (group, side)
+        for group, side in steps
+        if group[0].value.kind is not RecommendationKind.ANNUAL_SCREENING
+        or not any(side.covers(s) for s in short.get(group[0].source_uid, ()))
+    ]
+
+
 def _qualifying_modalities(r: Recommendation) -> frozenset[Modality]:
     wanted = (r.modality or "").lower()
     if "ultra" in wanted or "sono" in wanted or wanted == "us":
@@ -274,7 +351,7 @@ def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
     """
     policy = ctx.config.follow_up
     recs = [r for r in ctx.case.recommendations if r.value.kind in _FOLLOW_UP]
-    for group in _per_report(recs):
+    for group, side in _next_steps(ctx, recs):
         first = group[0]
         start = first.at or ctx.now
         months = first.value.interval_months or (
@@ -285,7 +362,6 @@ def follow_up_due(ctx: Context) -> Iterator[ItemDecision]:
         target = add_months(start, months)
         window_start = target - timedelta(days=policy.window_before_days)
         due = target + timedelta(days=policy.window_after_days)
-        side = _follow_up_side(ctx, first)
         subject = str(side) + "-" + digest(first.source_uid, first.value.kind)
         study = _covered(ctx.images(None, window_start, _qualifying_modalities(first.value)), side)
         closing = [image_evidence(study, "follow-up study")] if study is not None else []

@@ -25,6 +25,7 @@ from rules.reader.kind import detect_kind
 from rules.reader.palpable import read_palpable
 from rules.reader.pathology import read_pathology
 from rules.reader.pipeline import analyse
+from rules.reader.priors import read_outside_priors_received
 from rules.reader.procedures import read_not_feasible, read_procedures
 from rules.reader.recommendations import read_recommendations
 from rules.reader.sections import split_plain_text
@@ -65,7 +66,8 @@ def read_report(document: ReportDocument) -> ReportFacts:
 
     procedures = read_procedures(report, title) if kind is ReportKind.PROCEDURE else []
     default_target = procedures[0].target_type if procedures else _single_type(drafts)
-    recommendations = _merge_recommendations(coded.recommendations, read_recommendations(report, default_target, findings))
+    recommendations = _merge_recommendations(
+        coded.recommendations, read_recommendations(report, default_target, findings, biopsy_performed=bool(procedures)))
     correspondences = read_correspondences(report) \
         if kind is not ReportKind.PATHOLOGY else []
     pathology = read_pathology(report, kind is ReportKind.RADPATH) if kind in (ReportKind.PATHOLOGY, ReportKind.RADPATH) else []
@@ -85,6 +87,7 @@ def read_report(document: ReportDocument) -> ReportFacts:
         pathology=tuple(pathology),
         concordance=tuple(concordance),
         palpable=tuple(palpable),
+        outside_priors_received=tuple(read_outside_priors_received(report)) if kind is ReportKind.RADIOLOGY else (),
     )
 
 
@@ -169,9 +172,11 @@ def _merge_assessments(coded: list[Assessment], narrative: list[Assessment]) -> 
 
 
 def _merge_recommendations(coded: list[Recommendation], narrative: list[Recommendation]) -> list[Recommendation]:
+    """The coded steps, and the narrative's steps the coding does not hold (the narrative may ask
+    for one step twice, once per guidance)."""
     out = list(coded)
     for r in narrative:
-        if not any(o.kind is r.kind and o.laterality is r.laterality for o in out):
+        if not any(o.kind is r.kind and o.laterality is r.laterality for o in coded):
             out.append(r)
     return out
 

@@ -19,6 +19,12 @@ _BIRADS = re.compile(
     r"(?:\s*(?:category|cat\.?|assessment|score))?\s*[:#=-]?\s*(?:category\s*)?"
     r"([0-6])\s*-?\s*([abc])?(?![\w.]*\s*(?:cm|mm|o'clock|months?|years?))(?=\b|[^\w])"
 )
+# A category written as an adjective of a finding, "concordant with a BI-RADS 4C irregular mass":
+# in a procedure, pathology or correlation note it names the finding by its earlier assessment.
+_ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the|this|that)\s+$")
+_FINDING_AFTER = re.compile(
+    r"\s+(?:[a-z-]+\s+){0,3}?(?:mass(?:es)?|calcifications?|asymmetry|asymmetries|distortion|lesions?|findings?|nodules?|area)\b"
+)
 _COMPOSITION_LETTER = re.compile(
     r"\b(?:composition|density|acr(?: density)?|breast density|bi-rads density)\s*(?:category|type|is|:|-|=)*\s*"
     r"(?:acr\s*)?\(?([a-d])(?=\)|[\s.,;:-]|$)"
@@ -46,6 +52,8 @@ def read_assessments(report: ReportText, one_breast_report: bool = False) -> lis
         if sentence.section in ("history", "comparison"):
             continue
         for m in _BIRADS.finditer(sentence.text):
+            if one_breast_report and _names_a_finding(sentence.text, m):
+                continue
             value = m.group(1) + (m.group(2) or "").upper()
             if m.group(2) and m.group(1) != "4":
                 value = m.group(1)
@@ -56,6 +64,10 @@ def read_assessments(report: ReportText, one_breast_report: bool = False) -> lis
             seen.add((category, side))
             out.append(StatedCategory(i, m.start(), Assessment(category, side, report.evidence(i)), written))
     return out
+
+
+def _names_a_finding(text: str, m: re.Match[str]) -> bool:
+    return bool(_ARTICLE_BEFORE.search(text[: m.start()]) and _FINDING_AFTER.match(text, m.end()))
 
 
 def read_composition(report: ReportText) -> Composition | None:

@@ -202,10 +202,18 @@ def _add(out: list[Correspondence], statement: Correspondence) -> None:
     out.append(statement)
 
 
+# A verdict under a condition is no verdict: "if benign and concordant, return to screening",
+# "if the result is considered discordant, repeat biopsy".
+_CONDITIONAL_VERDICT = re.compile(
+    r"\b(?:if|unless|whether|should (?:the|it|this)|in (?:the )?case|in the event)\b[^,;:.]*"
+    r"(?:discordan|not concordant|non-?concordant|concordan)"
+)
+
+
 def read_concordance(report: ReportText) -> list[ConcordanceStatement]:
     out: list[ConcordanceStatement] = []
     for i, s in enumerate(report.sentences):
-        text = s.text
+        text = _CONDITIONAL_VERDICT.sub(" ", s.text)
         if any_match(pattern_list("statements.yaml", "discordant"), text):
             verdict = ConcordanceVerdict.DISCORDANT
         elif any_match(pattern_list("statements.yaml", "concordant"), text):

@@ -17,6 +17,8 @@ from rules.lexicon import abbreviations, load_yaml, spelling_vocabulary
 _INLINE_LABEL = re.compile(r"^\s*([A-Z][A-Za-z/ -]{1,40}?)\s*:\s+")
 _LINE_STARTS_NEW = re.compile(r"^\s*(?:[A-Z][A-Z/ -]{1,40}:|[-*\u2022]\s|\d{1,2}[.)]\s|[A-H][.)]\s|\(?[A-H]\)\s)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+# Dictation typed all in lower case ("bi-rads 0. rt mag views needed.") starts sentences in lower case.
+_LOWER_CASE_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[a-z0-9(\"'])")
 _SIDE_LABEL = re.compile(r"(?:right|left|rt|lt|bilateral)(?: breast)?", re.I)
 _NO_SPLIT_AFTER = re.compile(r"(?:\b(?:dr|vs|approx|e\.g|i\.e|no|fig|st|mr|ms|mrs|cf|incl)\.)$", re.I)
 
@@ -92,7 +94,8 @@ def _chunks(text: str) -> list[str]:
 def _split_chunk(chunk: str) -> list[str]:
     pieces: list[str] = []
     start = 0
-    for m in _SENTENCE_END.finditer(chunk):
+    ends = _LOWER_CASE_SENTENCE_END if chunk == chunk.lower() else _SENTENCE_END
+    for m in ends.finditer(chunk):
         head = chunk[start : m.start()]
         if _NO_SPLIT_AFTER.search(head):
             continue

@@ -46,6 +46,16 @@ def test_specimen_tomosynthesis_and_biopsy_guidance() -> None:
     assert us is not None and us.modality is Modality.US and us.laterality is Laterality.RIGHT
 
 
+def test_an_image_keeps_its_institution_and_an_import_mark() -> None:
+    """The rules tell an outside prior by who made it (Institution Name) or by the import mark."""
+    image = read_object(factories.mammogram(InstitutionName="Riverbend Radiology")).image
+    assert image is not None and image.institution == "Riverbend Radiology" and not image.outside_prior
+    unnamed = read_object(factories.mammogram()).image
+    assert unnamed is not None and unnamed.institution == ""
+    imported = read_object(factories.mammogram(study_description="OUTSIDE MAMMO BIL")).image
+    assert imported is not None and imported.outside_prior
+
+
 def test_basic_text_sr_sections_flags_and_predecessors() -> None:
     result = read_object(factories.basic_text_sr("Mass at 2 o'clock.", "BI-RADS 4.",
                                                  predecessors=["1.2.3.4"]))

@@ -26,6 +26,14 @@ def test_plain_text_gives_facts_with_their_sentences() -> None:
     assert "possible developing asymmetry at 2 o'clock" in human.output
 
 
+def test_outside_priors_on_hand_are_shown() -> None:
+    text = ("COMPARISON: Outside mammograms from Riverbend Radiology, 2023, now available. "
+            "IMPRESSION: BI-RADS 2. Annual screening.")
+    human = CliRunner().invoke(app, ["read", text], terminal_width=200)
+    assert human.exit_code == 0, human.output
+    assert "outside priors on hand" in human.output and "now available" in human.output
+
+
 def test_dicom_procedure_report_gives_its_correspondence() -> None:
     path = SHARED_EXAMPLES / "dicom" / "PUB-0002" / "006-01-SR-BASIC.dcm"
     if not path.exists():

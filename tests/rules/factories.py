@@ -179,6 +179,7 @@ def image(
     modifiers: Iterable[ViewModifier] = (),
     specimen: bool = False,
     outside_prior: bool = False,
+    institution: str = "",
     uid: str | None = None,
 ) -> ImageRecord:
     return ImageRecord(
@@ -191,6 +192,7 @@ def image(
         modifiers=frozenset(modifiers),
         specimen=specimen,
         outside_prior=outside_prior,
+        institution=institution,
     )
 
 

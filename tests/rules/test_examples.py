@@ -36,7 +36,12 @@ def _when(day: float) -> datetime:
     return DAY0 + timedelta(days=day)
 
 
-def _images(case_id: str, index: int, event: dict[str, Any]) -> list[ImageRecord]:
+# As the DICOM edge reads a header: an image is marked imported only by its descriptions here (the
+# synthetic files carry no coerced attributes); an outside prior otherwise shows by its institution.
+_IMPORTED_WORDS = frozenset({"OUTSIDE", "OSH", "IMPORTED"})
+
+
+def _images(case_id: str, index: int, event: dict[str, Any], home: str) -> list[ImageRecord]:
     views = event.get("views") or [None]
     count = int(event.get("count", len(views)))
     acquired = _when(event["acquired_day"]) if "acquired_day" in event else _when(event["day"])
@@ -55,7 +60,9 @@ def _images(case_id: str, index: int, event: dict[str, Any]) -> list[ImageRecord
             specimen=bool(event.get("specimen", False)),
             study_description=event.get("study_description", ""),
             series_description=event.get("series_description", ""),
-            outside_prior="institution" in event or "acquired_day" in event,
+            outside_prior=bool(_IMPORTED_WORDS & set(" ".join(
+                (event.get("study_description", ""), event.get("series_description", ""))).upper().split())),
+            institution=str(event.get("institution") or home),
         )
         for n in range(count)
     ]
@@ -107,11 +114,12 @@ def events_through_reader(data: dict[str, Any]) -> list[Event]:
     the reports (coded TID 4200 ones as the DICOM edge receives them)."""
     reader = pytest.importorskip("rules.reader", reason="the report reader is not available yet")
     case_id = str(data["id"])
+    home = str((data.get("site") or {}).get("imaging") or "Demo Breast Centre")  # the synth's default
     uids: dict[str, str] = {}
     out: list[Event] = []
     for index, event in enumerate(data["events"]):
         if event["kind"] == "image":
-            out += [(event["day"], i) for i in _images(case_id, index, event)]
+            out += [(event["day"], i) for i in _images(case_id, index, event, home)]
         elif event["kind"] == "report":
             coded = str(event.get("sr", "")).lower() == "enhanced"
             document = (

@@ -68,6 +68,7 @@ def _store_image(session: Session, inbox: InboxObject, patient: Patient, study: 
     image.specimen = record.specimen
     image.biopsy_guidance = record.biopsy_guidance
     image.outside_prior = record.outside_prior
+    image.institution = record.institution[:64]
     image.acquired_at = record.acquired_at
     image.study_description = record.study_description[:200]
     image.series_description = record.series_description[:200]

@@ -100,6 +100,7 @@ def _image_record(image: Image, study_uid: str) -> ImageRecord:
         study_description=image.study_description,
         series_description=image.series_description,
         outside_prior=image.outside_prior,
+        institution=image.institution,
     )
 
 

@@ -78,3 +78,6 @@ def read(
         for fact in getattr(facts, group):
             console.print(f"[cyan]{group}[/] {_describe(fact)}", highlight=False)
             console.print(f"    [dim]\u201c{fact.evidence.text}\u201d[/]", highlight=False)
+    for evidence in facts.outside_priors_received:
+        console.print("[cyan]outside priors on hand[/]", highlight=False)
+        console.print(f"    [dim]\u201c{evidence.text}\u201d[/]", highlight=False)

@@ -48,6 +48,7 @@ class Image(Base):
     specimen: Mapped[bool] = mapped_column(Boolean, default=False)
     biopsy_guidance: Mapped[str | None] = mapped_column(String(16))
     outside_prior: Mapped[bool] = mapped_column(Boolean, default=False)
+    institution: Mapped[str] = mapped_column(String(64), default="")
     acquired_at: Mapped[datetime | None]
     study_description: Mapped[str] = mapped_column(String(200), default="")
     series_description: Mapped[str] = mapped_column(String(200), default="")
