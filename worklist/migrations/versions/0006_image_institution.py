@@ -1,8 +1,8 @@
 """The institution that made each image (Institution Name), so the rules can tell an outside prior
 (made elsewhere, before the request for it) from this site's own images in any order of arrival.
 
-Revision ID: 0004_image_institution
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_image_institution"
-down_revision: str | None = "0003"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
