@@ -7,13 +7,13 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from worklist.db.models import AuditEntry
-from worklist.items.filters import PageRequest
+from worklist.items.filters import PageRequest, day_end, day_start
 
 CSV_COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "patient_pk",
                "remote_addr", "detail")
@@ -38,9 +38,9 @@ def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
     if filters.patient_pk is not None:
         conditions.append(AuditEntry.patient_pk == filters.patient_pk)
     if filters.since is not None:
-        conditions.append(AuditEntry.at >= datetime.combine(filters.since, time.min, UTC))
-    if filters.until is not None:
-        end = datetime.combine(filters.until, time.min, UTC) + timedelta(days=1)
+        conditions.append(AuditEntry.at >= day_start(filters.since))
+    end = day_end(filters.until) if filters.until is not None else None
+    if end is not None:
         conditions.append(AuditEntry.at < end)
     return conditions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from worklist.db.base import utcnow
 from worklist.db.models import Role
 from worklist.items.filters import PageRequest
 from worklist.web.auth import Principal, db_session, require
+from worklist.web.params import FilterText, PageNumber, QueryRowId
 from worklist.web.pages.worklist import day
 from worklist.web.templating import render
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/admin")
 PAGE_SIZE = 100
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Db = Annotated[Session, Depends(db_session)]
-Text = Annotated[str, Query(max_length=64)]
+Text = FilterText
 
 
 def _filters(actor: str, action: str, patient: int | None, since: str, until: str
@@ -35,8 +36,8 @@ def _filters(actor: str, action: str, patient: int | None, since: str, until: st
 def audit_list(
     request: Request, principal: Admin, session: Db,
     actor: Text = "", action: Text = "", since: Text = "", until: Text = "",
-    patient: Annotated[int | None, Query(ge=1)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    patient: QueryRowId = None,
+    page: PageNumber = 1,
 ) -> Response:
     filters = _filters(actor, action, patient, since, until)
     rows, total = audit_page(session, filters, PageRequest(page, PAGE_SIZE))
@@ -51,7 +52,7 @@ def audit_list(
 def audit_export(
     principal: Admin, session: Db,
     actor: Text = "", action: Text = "", since: Text = "", until: Text = "",
-    patient: Annotated[int | None, Query(ge=1)] = None,
+    patient: QueryRowId = None,
 ) -> Response:
     filters = _filters(actor, action, patient, since, until)
     # The export itself is recorded: the trail says who took a copy of it.
