@@ -12,13 +12,12 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from worklist import health
 from worklist.cases.service import reevaluate_patient
 from worklist.items.service import CaseChangedHook
 from worklist.settings import Settings
-from worklist.web import auth
+from worklist.web import auth, cookies
 from worklist.web.api import findings as api_findings
 from worklist.web.api import items as api_items
 from worklist.web.api import patients as api_patients
@@ -29,7 +28,6 @@ from worklist.web.pages import item as item_page
 from worklist.web.pages import login as login_page
 from worklist.web.pages import patient as patient_page
 from worklist.web.pages import worklist as worklist_page
-from worklist.web.secret import session_secret
 from worklist.web.templating import STATIC_DIR, render
 
 API_PREFIX = "/api/"
@@ -56,8 +54,6 @@ def create_app(
     settings: Settings,
     sessions: sessionmaker[Session],
     on_case_changed: CaseChangedHook | None = None,
-    *,
-    idle_timeout_seconds: int = auth.DEFAULT_IDLE_TIMEOUT_SECONDS,
 ) -> FastAPI:
     # The schema is served behind authentication (below); the interactive docs would load
     # their scripts from a CDN, so they are not served at all.
@@ -66,7 +62,6 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.on_case_changed = on_case_changed or rules_hook(settings)
-    app.state.idle_timeout_seconds = idle_timeout_seconds
     protect_logs()
 
     @app.get("/health", tags=["operations"])
@@ -101,12 +96,8 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
-    # Added last so it wraps everything: the session is there for every handler.
-    app.add_middleware(
-        SessionMiddleware, secret_key=session_secret(settings),
-        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_MAX_AGE_SECONDS,
-        same_site="lax", https_only=False,
-    )
+    # Added last so it wraps everything: the login state is there for every handler.
+    cookies.install(app, settings)
     return app
 
 
@@ -134,7 +125,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return JSONResponse({"detail": "authentication required"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
-        return RedirectResponse(login_page.login_url(request), status_code=303)
+        redirect = RedirectResponse(login_page.login_url(request), status_code=303)
+        if auth.SESSION_COOKIE in request.cookies:  # ended or forged: the browser forgets it
+            cookies.clear_session_cookie(request, redirect)
+        return redirect
 
     @app.exception_handler(auth.Forbidden)
     async def forbidden(request: Request, error: auth.Forbidden) -> Response:

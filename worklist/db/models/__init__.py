@@ -12,9 +12,11 @@ from worklist.db.models.clinical import (
 from worklist.db.models.inbox import InboxObject, InboxState, ObjectCategory
 from worklist.db.models.items import Digest, Item, ItemEvent, ItemStatus, Notification
 from worklist.db.models.patients import Patient, Study
+from worklist.db.models.security import AssociationRejection, LoginThrottle, WebSession
 
 __all__ = [
     "ApiToken", "AuditEntry", "ConcordanceDecision", "Digest", "Finding", "Image", "InboxObject", "InboxState",
     "Item", "ItemEvent", "ItemStatus", "Notification", "ObjectCategory", "PathologyResult", "Patient",
     "Procedure", "Report", "Role", "Study", "User",
+    "AssociationRejection", "LoginThrottle", "WebSession",
 ]
