@@ -69,6 +69,26 @@ def test_user_add_refuses_bad_input(cli_env: None) -> None:
     assert runner.invoke(cli, ["token", "create", "nobody"]).exit_code == 1
 
 
+@pytest.mark.parametrize("password", [
+    "aaaaaaaaaa", "password123", "qwertyuiop", "1q2w3e4r5t", "iloveyou12", "Management",
+    "margaret.k", "MARGARET.K", "xmargaret.kx", "ababababab",
+])
+def test_common_passwords_and_the_user_name_are_refused(
+    sessions: sessionmaker[Session], password: str
+) -> None:
+    with sessions() as session:
+        with pytest.raises(AccountError, match="common|user name"):
+            create_user(session, "margaret.k", password, "coordinator")
+        user = create_user(session, "margaret.k", "tea at the reading room", "coordinator")
+        assert user.password_hash.startswith("$argon2id$")
+
+
+def test_the_cli_refuses_a_common_password(cli_env: None) -> None:
+    refused = CliRunner().invoke(cli, ["user", "add", "nina", "--password-stdin"],
+                                 input="aaaaaaaaaa\n")
+    assert refused.exit_code == 1 and "most common" in refused.stderr
+
+
 def test_passwords_and_tokens(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         create_user(session, "cora", PASSWORD, "coordinator")
