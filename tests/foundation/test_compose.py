@@ -32,13 +32,31 @@ def test_compose_file_describes_every_process() -> None:
     assert commands["worker"] == ["worklist", "worker"]
 
 
+def test_the_product_does_not_connect_as_the_tables_owner() -> None:
+    """Only the migrate service holds the owner's URL; every process of the product waits for it
+    and connects as the application role it created."""
+    services = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())["services"]
+    owner = "postgresql://worklist:"
+    migrate = services["migrate"]
+    assert migrate["environment"]["WORKLIST_MIGRATION_DATABASE_URL"].startswith(owner)
+    assert migrate["command"] == ["worklist", "db", "upgrade"]
+    for name in SERVICES - {"postgres", "redis"} | {"migrate"}:
+        environment = services[name]["environment"]
+        assert environment["WORKLIST_DATABASE_URL"].startswith("postgresql://worklist_app:"), name
+        if name != "migrate":
+            assert "WORKLIST_MIGRATION_DATABASE_URL" not in environment, name
+            assert services[name]["depends_on"]["migrate"]["condition"] == \
+                "service_completed_successfully", name
+
+
 def test_compose_config_accepts_the_file() -> None:
     command = _compose_command()
     if command is None:
         if shutil.which("docker"):
             service_missing("a docker compose client")
         pytest.skip("no docker client on this machine")
-    env = os.environ | {"POSTGRES_PASSWORD": "example", "WORKLIST_SECRET_KEY": "example"}
+    env = os.environ | {"POSTGRES_PASSWORD": "example", "WORKLIST_SECRET_KEY": "example",
+                        "WORKLIST_DB_APP_PASSWORD": "example-app"}
     completed = subprocess.run(
         [*command, "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
         capture_output=True, text=True, env=env, timeout=60,

@@ -28,7 +28,7 @@ def import_path(path: Path = typer.Argument(..., help="A DICOM file or a folder 
         typer.echo(f"worklist import: {path} does not exist", err=True)
         raise typer.Exit(code=2)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.effective_database_url)
+    migrate.upgrade_for(settings)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     spool = Spool(settings.spool_dir)
     # With a broker, workers take the rows at once; without one, the next `worklist serve`

@@ -130,7 +130,7 @@ def listener(
     settings = settings_or_exit()
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.effective_database_url)
+    migrate.upgrade_for(settings)
     if processes == 1:
         serve_listener(settings, ready=lambda: announce(settings))
         return

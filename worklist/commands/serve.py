@@ -40,7 +40,7 @@ def serve(
     if not settings.allowed_aes:
         log.warning("WORKLIST_ALLOWED_AES is empty: any calling AE title may store objects")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.effective_database_url)
+    migrate.upgrade_for(settings)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     pipeline = start_pipeline(settings, sessions)
     server = start_listener(settings, sessions, pipeline.on_stored)
