@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import Session
 
 from worklist.db.models import LoginThrottle
+from worklist.db.upsert import insert_for
 
 FAILED_LOGIN = "login-failed"
 THROTTLED_LOGIN = "login-throttled"
@@ -49,9 +49,7 @@ def _take_place(session: Session, key: str, policy: LoginPolicy, now: datetime) 
     """Add this attempt to the key's counter and return the new count, in one statement."""
     table = LoginThrottle.__table__
     stale = table.c.window_started_at < now - policy.window
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
-    statement = insert(table).values(key=key, attempts=1, window_started_at=now)
+    statement = insert_for(session, table).values(key=key, attempts=1, window_started_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={"attempts": case((stale, 1), else_=table.c.attempts + 1),
@@ -103,7 +101,3 @@ def forget_stale(session: Session, policy: LoginPolicy, now: datetime) -> int:
         LoginThrottle.window_started_at < now - policy.window))
     return int(result.rowcount)
 
-
-def failures_of(session: Session, username: str) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(LoginThrottle.attempts), 0))
-                              .where(LoginThrottle.key == _NAME + username)) or 0)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from worklist import audit
 from worklist.accounts.audit_log import AuditFilter, actions, audit_page, export_csv
+from worklist.accounts.rejections import counts_for
 from worklist.db.base import utcnow
 from worklist.db.models import Role
 from worklist.items.filters import PageRequest
@@ -44,6 +45,7 @@ def audit_list(
     chosen = {"actor": actor, "action": action, "since": since, "until": until,
               "patient": "" if patient is None else str(patient)}
     return render(request, "audit.html", principal, rows=rows, total=total, page=page,
+                  repeats=counts_for(session, rows),
                   pages=max(1, -(-total // PAGE_SIZE)), chosen=chosen, actions=actions(session),
                   base_query=urlencode({k: v for k, v in chosen.items() if v}))
 
