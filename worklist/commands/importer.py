@@ -14,6 +14,7 @@ from dicom_io.spool import Spool
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.files import private_dir
 from worklist.inbox.handoff import wait_as_pending
 from worklist.inbox.importer import dicom_files, import_files
 from worklist.inbox.sink import SqlInboxSink
@@ -27,7 +28,7 @@ def import_path(path: Path = typer.Argument(..., help="A DICOM file or a folder 
     if not path.exists():
         typer.echo(f"worklist import: {path} does not exist", err=True)
         raise typer.Exit(code=2)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     migrate.upgrade_for(settings)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     spool = Spool(settings.spool_dir)

@@ -22,6 +22,7 @@ from tasks.wiring import start_pipeline
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.files import private_dir
 from worklist.inbox.group_commit import GroupCommitSink
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.sink import SqlInboxSink
@@ -129,7 +130,7 @@ def listener(
     pipeline in-process (with --processes, the supervising process runs it for all of them)."""
     settings = settings_or_exit()
     configure_logging(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     migrate.upgrade_for(settings)
     if processes == 1:
         serve_listener(settings, ready=lambda: announce(settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from worklist.commands.common import configure_logging, settings_or_exit
+from worklist.files import private_dir
 
 
 def _celery():  # type: ignore[no-untyped-def]
@@ -39,6 +40,6 @@ def beat(
     """Run the scheduler: inbox sweeper, reminders and escalations, the daily digest."""
     app = _celery()
     settings = settings_or_exit()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     state = schedule_file or str(settings.data_dir / "beat-schedule")
     app.Beat(schedule=state, loglevel="INFO").run()

@@ -13,6 +13,7 @@ from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.commands.listener import start_listener
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.files import private_dir
 from worklist.settings import Settings
 from worklist.web.app import create_app
 
@@ -39,7 +40,7 @@ def serve(
     configure_logging(settings)
     if not settings.allowed_aes:
         log.warning("WORKLIST_ALLOWED_AES is empty: any calling AE title may store objects")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     migrate.upgrade_for(settings)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     pipeline = start_pipeline(settings, sessions)
