@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from worklist.accounts.service import AccountError, authenticate, create_user, user_for_token
-from worklist.commands.users import token_app, user_app
+from worklist.commands.tokens import token_app
+from worklist.commands.users import user_app
 from worklist.db.models import ApiToken, User
 from worklist.settings import Settings, get_settings, load_settings
 from worklist.web.app import create_app

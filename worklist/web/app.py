@@ -28,6 +28,8 @@ from worklist.web.pages import item as item_page
 from worklist.web.pages import login as login_page
 from worklist.web.pages import patient as patient_page
 from worklist.web.pages import worklist as worklist_page
+from worklist.web.pages.account import router as account_router
+from worklist.web.pages.users import router as users_router
 from worklist.web.templating import STATIC_DIR, render
 
 API_PREFIX = "/api/"
@@ -75,7 +77,8 @@ def create_app(
     for router in (api_items.router, api_findings.router, api_patients.router):
         app.include_router(router)
     for router in (login_page.router, worklist_page.router, item_page.router,
-                   patient_page.router, failed_page.router, audit_page.router):
+                   patient_page.router, failed_page.router, audit_page.router,
+                   users_router, account_router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
