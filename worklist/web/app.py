@@ -29,6 +29,7 @@ from worklist.web.pages import login as login_page
 from worklist.web.pages import patient as patient_page
 from worklist.web.pages import worklist as worklist_page
 from worklist.web.pages.account import router as account_router
+from worklist.web.pages import sso as sso_page
 from worklist.web.pages.users import router as users_router
 from worklist.web.templating import STATIC_DIR, render
 
@@ -78,7 +79,7 @@ def create_app(
         app.include_router(router)
     for router in (login_page.router, worklist_page.router, item_page.router,
                    patient_page.router, failed_page.router, audit_page.router,
-                   users_router, account_router):
+                   users_router, account_router, sso_page.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -101,6 +102,7 @@ def create_app(
 
     # Added last so it wraps everything: the login state is there for every handler.
     cookies.install(app, settings)
+    sso_page.install(app, settings)
     return app
 
 
