@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.web.seed import PASSWORD, PROCEDURE_SENTENCE, SEED_PATIENT_ID, SEED_SENTENCE, Seeded
 from tests.web.through_pipeline import PushedCase
 from worklist.db.models import AuditEntry, ConcordanceDecision, Item, WebSession
-from worklist.settings import Settings
-from worklist.web.app import create_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

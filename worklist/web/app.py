@@ -22,15 +22,15 @@ from worklist.web.api import findings as api_findings
 from worklist.web.api import items as api_items
 from worklist.web.api import patients as api_patients
 from worklist.web.logs import protect_logs
+from worklist.web.pages import account as account_page
 from worklist.web.pages import audit as audit_page
 from worklist.web.pages import failed as failed_page
 from worklist.web.pages import item as item_page
 from worklist.web.pages import login as login_page
 from worklist.web.pages import patient as patient_page
-from worklist.web.pages import worklist as worklist_page
-from worklist.web.pages.account import router as account_router
 from worklist.web.pages import sso as sso_page
-from worklist.web.pages.users import router as users_router
+from worklist.web.pages import users as users_page
+from worklist.web.pages import worklist as worklist_page
 from worklist.web.templating import STATIC_DIR, render
 
 API_PREFIX = "/api/"
@@ -79,7 +79,7 @@ def create_app(
         app.include_router(router)
     for router in (login_page.router, worklist_page.router, item_page.router,
                    patient_page.router, failed_page.router, audit_page.router,
-                   users_router, account_router, sso_page.router):
+                   users_page.router, account_page.router, sso_page.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
