@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install services system-packages lint clean
+.PHONY: run test bench install services system-packages test-tools lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,8 +27,12 @@ services:
 system-packages:
 	scripts/ensure-system-packages.sh
 
+# The OpenID Connect provider of the single sign-on tests (npm); without Node they are skipped.
+test-tools:
+	-scripts/ensure-test-tools.sh
+
 ## Run the whole test suite against real PostgreSQL, Redis, DICOM peers and a browser.
-test: install services
+test: install services test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Run the benchmarks and write bench/RESULTS.md.

@@ -6,6 +6,7 @@ import typer
 
 from worklist.commands import backup as backups
 from worklist.commands import db, demo, hl7, importer, listener, pipeline, read, seed, serve, users, web
+from worklist.commands import tokens
 
 app = typer.Typer(
     name="worklist",
@@ -24,7 +25,7 @@ app.command("beat")(pipeline.beat)
 db.app.command("seed-scale")(seed.seed_scale)
 app.add_typer(db.app, name="db")
 app.add_typer(users.user_app, name="user")
-app.add_typer(users.token_app, name="token")
+app.add_typer(tokens.token_app, name="token")
 app.command("import")(importer.import_path)
 app.command("demo")(demo.demo)
 app.command("read")(read.read)

@@ -172,6 +172,89 @@ class Settings(BaseSettings):
             raise ValueError("WORKLIST_HL7_TLS_CERT and WORKLIST_HL7_TLS_KEY go together")
         return self
 
+    # Sessions, accounts and single sign-on
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="A browser session unused this long ends (an unattended workstation).",
+    )
+    session_max_hours: int = Field(
+        default=12, ge=1, le=7 * 24,
+        description="A browser session ends this long after login, however active.",
+    )
+    migration_database_url: str = Field(
+        default="",
+        description="PostgreSQL: the tables' owner, for migrations and grants; the application "
+        "connects with WORKLIST_DATABASE_URL as a role that does not own them. Empty: the same.",
+    )
+    oidc_issuer: str = Field(default="", description="OpenID Connect issuer URL; empty = off.")
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_username_claim: str = "preferred_username"
+    oidc_role_claim: str = Field(default="roles", description="The claim that lists groups or roles.")
+    oidc_roles: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="claim value=role pairs, e.g. breast-nurses=coordinator; the first that "
+        "matches wins. A user matching none is refused.",
+    )
+    oidc_label: str = "Log in with the hospital account"
+
+    @field_validator("oidc_roles", mode="before")
+    @classmethod
+    def _split_oidc_roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in (p.strip() for p in value.split(",")) if part]
+        return value
+
+    @field_validator("oidc_roles")
+    @classmethod
+    def _check_oidc_roles(cls, value: list[str]) -> list[str]:
+        roles = {"coordinator", "radiologist", "admin"}
+        for pair in value:
+            claim, _, role = pair.partition("=")
+            if not claim.strip() or role.strip().lower() not in roles:
+                raise ValueError(f"{pair!r} is not claim-value=role with a role among "
+                                 "coordinator, radiologist, admin")
+        return [f"{c.strip()}={r.strip().lower()}" for c, _, r in (p.partition("=") for p in value)]
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _check_oidc_issuer(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        loopback = re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", value)
+        if value and not (value.startswith("https://") or loopback):
+            raise ValueError("must be an https:// URL (plain http only on this machine's loopback)")
+        return value
+
+    @field_validator("migration_database_url")
+    @classmethod
+    def _check_migration_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^postgresql(\+\w+)?://", value):
+            raise ValueError("must be a postgresql:// URL, or empty")
+        return value
+
+    @model_validator(mode="after")
+    def _check_oidc_complete(self) -> Settings:
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret
+                                     and self.oidc_roles):
+            raise ValueError("WORKLIST_OIDC_ISSUER needs WORKLIST_OIDC_CLIENT_ID, "
+                             "WORKLIST_OIDC_CLIENT_SECRET and WORKLIST_OIDC_ROLES")
+        return self
+
+    @property
+    def oidc_role_map(self) -> list[tuple[str, str]]:
+        return [(c, r) for c, _, r in (pair.partition("=") for pair in self.oidc_roles)]
+
+    @property
+    def https(self) -> bool:
+        """Served over https (the public URL says so): cookies are Secure, HSTS is sent."""
+        return self.public_url.startswith("https://")
+
+    @property
+    def effective_migration_database_url(self) -> str:
+        return self.migration_database_url or self.effective_database_url
+
     @field_validator("ae_title")
     @classmethod
     def _check_ae_title(cls, value: str) -> str:

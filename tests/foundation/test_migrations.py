@@ -13,7 +13,8 @@ import worklist.db.models  # noqa: F401
 EXPECTED_TABLES = {
     "patients", "studies", "inbox_objects", "reports", "images", "findings", "procedures",
     "pathology_results", "concordance_decisions", "items", "item_events", "notifications",
-    "users", "api_tokens", "audit_log", "digests", "hl7_results",
+    "users", "api_tokens", "audit_log", "digests", "hl7_results", "web_sessions", "login_throttle",
+    "association_rejections",
 }
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from worklist.accounts.service import AccountError, authenticate, create_user, user_for_token
-from worklist.commands.users import token_app, user_app
+from worklist.commands.tokens import token_app
+from worklist.commands.users import user_app
 from worklist.db.models import ApiToken, User
 from worklist.settings import Settings, get_settings, load_settings
 from worklist.web.app import create_app
@@ -67,6 +68,26 @@ def test_user_add_refuses_bad_input(cli_env: None) -> None:
     short = runner.invoke(cli, ["user", "add", "x", "--password-stdin"], input="short\n")
     assert short.exit_code == 1 and "at least" in short.stderr
     assert runner.invoke(cli, ["token", "create", "nobody"]).exit_code == 1
+
+
+@pytest.mark.parametrize("password", [
+    "aaaaaaaaaa", "password123", "qwertyuiop", "1q2w3e4r5t", "iloveyou12", "Management",
+    "margaret.k", "MARGARET.K", "xmargaret.kx", "ababababab",
+])
+def test_common_passwords_and_the_user_name_are_refused(
+    sessions: sessionmaker[Session], password: str
+) -> None:
+    with sessions() as session:
+        with pytest.raises(AccountError, match="common|user name"):
+            create_user(session, "margaret.k", password, "coordinator")
+        user = create_user(session, "margaret.k", "tea at the reading room", "coordinator")
+        assert user.password_hash.startswith("$argon2id$")
+
+
+def test_the_cli_refuses_a_common_password(cli_env: None) -> None:
+    refused = CliRunner().invoke(cli, ["user", "add", "nina", "--password-stdin"],
+                                 input="aaaaaaaaaa\n")
+    assert refused.exit_code == 1 and "most common" in refused.stderr
 
 
 def test_passwords_and_tokens(sessions: sessionmaker[Session]) -> None:

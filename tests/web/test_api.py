@@ -284,3 +284,22 @@ def test_the_schema_is_served_to_authenticated_callers_only(
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     for path in ("/docs", "/redoc"):
         assert client.get(path, follow_redirects=False).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["\x00", "QUILL\x00", "\x1b[2J", "SENT-7731\r\n", "\x7f"])
+def test_control_characters_in_filters_are_refused_not_matched(
+    client: TestClient, seeded: Seeded, value: str
+) -> None:
+    """``patient=%00`` matched every item on SQLite (the pattern ended at the NUL) and failed
+    on PostgreSQL; a filter with a control character is now a 422 that says so."""
+    headers = bearer(seeded, "cora")
+    page = client.get("/", params={"patient": value}, headers=headers)
+    assert page.status_code == 422 and "control characters" in page.text
+    assert "QUILLFEATHER" not in page.text
+    for params in ({"patient_id": value}, {"status": "open", "patient_id": value}):
+        response = client.get("/api/v1/items", params=params, headers=headers)
+        assert response.status_code == 422
+        assert "control characters" in response.json()["detail"][0]["msg"]
+    assert client.get("/admin/audit", params={"actor": value},
+                      headers=bearer(seeded, "ada")).status_code == 422
+    assert client.get("/", params={"patient": "quill"}, headers=headers).status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -13,9 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.seed import PASSWORD, PROCEDURE_SENTENCE, SEED_PATIENT_ID, SEED_SENTENCE, Seeded
 from tests.web.through_pipeline import PushedCase
-from worklist.db.models import AuditEntry, ConcordanceDecision, Item
-from worklist.settings import Settings
-from worklist.web.app import create_app
+from worklist.db.models import AuditEntry, ConcordanceDecision, Item, WebSession
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -162,16 +161,18 @@ def test_concordance_is_documented_only_where_a_biopsy_result_is_in(
                      str(pushed.concordance_item)]
 
 
-def test_an_idle_session_expires(settings: Settings, sessions: sessionmaker[Session],
+def test_an_idle_session_expires(client: TestClient, sessions: sessionmaker[Session],
                                  seeded: Seeded) -> None:
-    app = create_app(settings, sessions, idle_timeout_seconds=0)
-    with TestClient(app) as client:
-        login(client, "cora")
-        import time
-
-        time.sleep(1.1)
-        response = client.get("/", follow_redirects=False)
-        assert response.status_code == 303 and response.headers["location"] == "/login"
+    login(client, "cora")
+    assert client.get("/", follow_redirects=False).status_code == 200
+    with sessions() as session:  # 31 minutes without a request (the default allows 30)
+        row = session.scalars(select(WebSession)).one()
+        row.last_seen_at -= timedelta(minutes=31)
+        session.commit()
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    with sessions() as session:
+        assert session.scalars(select(WebSession.revoked_reason)).one() == "idle"
 
 
 def test_logout_ends_the_session(client: TestClient, seeded: Seeded) -> None:

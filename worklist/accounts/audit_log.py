@@ -7,13 +7,14 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from worklist.db.models import AuditEntry
-from worklist.items.filters import PageRequest
+from worklist.items.filters import PageRequest, day_end, day_start
+from worklist.spreadsheets import safe_row
 
 CSV_COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "patient_pk",
                "remote_addr", "detail")
@@ -38,9 +39,9 @@ def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
     if filters.patient_pk is not None:
         conditions.append(AuditEntry.patient_pk == filters.patient_pk)
     if filters.since is not None:
-        conditions.append(AuditEntry.at >= datetime.combine(filters.since, time.min, UTC))
-    if filters.until is not None:
-        end = datetime.combine(filters.until, time.min, UTC) + timedelta(days=1)
+        conditions.append(AuditEntry.at >= day_start(filters.since))
+    end = day_end(filters.until) if filters.until is not None else None
+    if end is not None:
         conditions.append(AuditEntry.at < end)
     return conditions
 
@@ -65,18 +66,15 @@ def export_csv(session: Session, filters: AuditFilter, batch: int = 1000) -> Ite
     writer.writerow(CSV_COLUMNS)
     statement = select(AuditEntry).where(*_conditions(filters)).order_by(AuditEntry.id)
     for entry in session.scalars(statement.execution_options(yield_per=batch)):
-        writer.writerow([
-            entry.id, entry.at.isoformat(), _cell(entry.actor), entry.action, entry.object_type,
-            entry.object_id, "" if entry.patient_pk is None else entry.patient_pk,
-            entry.remote_addr, _cell(json.dumps(entry.detail, sort_keys=True)),
-        ])
+        # Every cell: any of them may hold text a peer or a user chose (an AE title, a name).
+        writer.writerow(safe_row([
+            entry.id, entry.at.isoformat(), entry.actor, entry.action, entry.object_type,
+            entry.object_id, entry.patient_pk, entry.remote_addr,
+            json.dumps(entry.detail, sort_keys=True),
+        ]))
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
 
-
-def _cell(value: str) -> str:
-    """Stop spreadsheet formula injection: a cell that starts like a formula is quoted."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

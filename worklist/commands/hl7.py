@@ -11,10 +11,12 @@ from dicom_io.tls import server_context
 from hl7_io.header import Policy
 from hl7_io.listener import Hl7Listener, ListenerConfig
 from tasks.wiring import start_pipeline
+from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.commands.listener import stop_on_signals
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.files import private_dir
 from worklist.hl7.sink import SqlMessageSink
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.settings import Settings
@@ -53,8 +55,11 @@ def hl7() -> None:
     broker, stored messages become Celery tasks; without one, this process runs the pipeline."""
     settings = settings_or_exit()
     configure_logging(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.effective_database_url)
+    preflight.ensure_free(settings.hl7_host, settings.hl7_port, "WORKLIST_HL7_PORT")
+    if not settings.uses_broker:  # this process then sends the reminders too
+        preflight.warn_about_notifications(settings)
+    private_dir(settings.data_dir)
+    migrate.upgrade_for(settings)
     stop = stop_on_signals()
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     pipeline = start_pipeline(settings, sessions)

@@ -22,6 +22,7 @@ from tasks.wiring import Pipeline, start_pipeline
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.files import private_dir
 from worklist.inbox.importer import dicom_files, import_files
 from worklist.inbox.sink import SqlInboxSink
 from worklist.metrics.instruments import outcome_value, run_timed
@@ -65,8 +66,8 @@ def import_path(path: Path = typer.Argument(..., help="A DICOM file or a folder 
     if not path.exists():
         typer.echo(f"worklist import: {path} does not exist", err=True)
         raise typer.Exit(code=2)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.effective_database_url)
+    private_dir(settings.data_dir)
+    migrate.upgrade_for(settings)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     spool = Spool(settings.spool_dir)
     local = None if settings.uses_broker else _ImportPipeline(settings, sessions)

@@ -23,6 +23,7 @@ from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.files import private_dir
 from worklist.inbox.group_commit import GroupCommitSink
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.sink import SqlInboxSink
@@ -141,8 +142,8 @@ def listener(
     preflight.ensure_free(settings.dicom_host, settings.dicom_port, "WORKLIST_DICOM_PORT")
     if not settings.uses_broker:  # this process then sends the reminders too
         preflight.warn_about_notifications(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.effective_database_url)
+    private_dir(settings.data_dir)
+    migrate.upgrade_for(settings)
     if processes == 1:
         preflight.start_metrics(settings)
         serve_listener(settings, ready=lambda: announce(settings))

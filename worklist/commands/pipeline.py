@@ -6,6 +6,7 @@ import typer
 
 from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
+from worklist.files import private_dir
 
 
 def _keep_logging(**_: object) -> None:
@@ -50,6 +51,6 @@ def beat(
     """Run the scheduler: inbox sweeper, reminders and escalations, the daily digest."""
     app = _celery()
     settings = settings_or_exit()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     state = schedule_file or str(settings.data_dir / "beat-schedule")
     app.Beat(schedule=state, loglevel="INFO").run()

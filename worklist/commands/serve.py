@@ -15,6 +15,7 @@ from worklist.commands.listener import start_listener
 from worklist.commands.web import run_web
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
+from worklist.files import private_dir
 from worklist.settings import Settings
 from worklist.web.app import create_app
 
@@ -39,14 +40,15 @@ def serve(
     """Upgrade the database, then run the listener, the pipeline and the web in one process."""
     settings = settings_or_exit()
     configure_logging(settings)
-    # Both ports before anything starts: a busy one is one line naming its variable.
+    # Every port before anything starts: a busy one is one line naming its variable.
     preflight.ensure_free(settings.dicom_host, settings.dicom_port, "WORKLIST_DICOM_PORT")
+    preflight.ensure_free(settings.hl7_host, settings.hl7_port, "WORKLIST_HL7_PORT")
     preflight.ensure_free(settings.http_host, settings.http_port, "WORKLIST_HTTP_PORT")
     if not settings.allowed_aes:
         log.warning("WORKLIST_ALLOWED_AES is empty: any calling AE title may store objects")
     preflight.warn_about_notifications(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.effective_database_url)
+    private_dir(settings.data_dir)
+    migrate.upgrade_for(settings)
     sessions = make_session_factory(make_engine(settings.effective_database_url))
     pipeline = start_pipeline(settings, sessions)
     try:
@@ -56,7 +58,13 @@ def serve(
         raise preflight.fail_on_port(settings.dicom_host, settings.dicom_port,
                                      "WORKLIST_DICOM_PORT", error) from None
     log.info("DICOM listener %s on port %d", settings.ae_title, settings.dicom_port)
-    hl7_listener = start_hl7_listener(settings, sessions, pipeline.on_stored)
+    try:
+        hl7_listener = start_hl7_listener(settings, sessions, pipeline.on_stored)
+    except OSError as error:  # taken since the check above
+        server.shutdown()
+        pipeline.stop()
+        raise preflight.fail_on_port(settings.hl7_host, settings.hl7_port,
+                                     "WORKLIST_HL7_PORT", error) from None
     if with_demo:
         _push_demo_when_listening(settings, server)
     app = create_app(settings, sessions)

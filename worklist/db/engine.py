@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from worklist.files import private_dir, private_file
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -41,7 +43,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # The database holds patient data: the file 0600 (SQLite gives its journal and WAL
+            # files the database's mode), a folder made for it 0700.
+            database = Path(parsed.database)
+            private_file(private_dir(database.parent, tighten=False) / database.name)
         engine = create_engine(
             url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             **kwargs,

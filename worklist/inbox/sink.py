@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.ports import ReceivedObject, SinkUnavailable, StoreOutcome, StoreResult
 from dicom_io.spool import Spool
-from worklist import audit
+from worklist.accounts.rejections import record_rejection
+from worklist.db.base import utcnow
 from worklist.db.models import InboxState, ObjectCategory
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.repository import insert_new, insert_rows, known_versions
@@ -154,12 +155,11 @@ class SqlInboxSink:
             log.error("hand-off of inbox row %d failed: %s", inbox_id, type(error).__name__)
 
     def reject_association(self, calling_ae: str, address: str, reason: str) -> None:
+        """Audited once per peer and minute; the repeats are counted (a peer retrying in a loop
+        cannot flood the trail)."""
         with self.sessions() as session:
-            audit.record(
-                session, actor=ACTOR, action="dicom.association.rejected",
-                object_type="association", object_id=calling_ae, remote_addr=address,
-                detail={"calling_ae": calling_ae, "reason": reason},
-            )
+            record_rejection(session, actor=ACTOR, calling_ae=calling_ae, address=address,
+                             reason=reason, now=utcnow())
             session.commit()
 
 

@@ -7,7 +7,7 @@ text it did not expect; free text (the patient filter) only ever travels as a bo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from rules.anatomy import Laterality
@@ -44,6 +44,16 @@ class ItemFilter:
     due_from: date | None = None
     due_to: date | None = None
     """Inclusive date range on the due date."""
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def day_end(day: date) -> datetime | None:
+    """When the day after starts (an inclusive range ends before it); None for the last day
+    the calendar has, which nothing is after."""
+    return None if day == date.max else day_start(day + timedelta(days=1))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
@@ -27,7 +27,14 @@ from worklist.db.models import (
     Report,
     Study,
 )
-from worklist.items.filters import ACTIVE_STATUSES, ItemFilter, ItemSort, PageRequest
+from worklist.items.filters import (
+    ACTIVE_STATUSES,
+    ItemFilter,
+    ItemSort,
+    PageRequest,
+    day_end,
+    day_start,
+)
 
 FIRST_PAGE = PageRequest()
 _Query = TypeVar("_Query", bound=Select[Unpack[tuple[Any, ...]]])
@@ -103,10 +110,12 @@ def _conditions(filters: ItemFilter, now: datetime) -> list[ColumnElement[bool]]
     elif filters.overdue is False:
         conditions.append(~overdue)
     if filters.due_from is not None:
-        conditions.append(Item.due_at >= datetime.combine(filters.due_from, time.min, UTC))
-    if filters.due_to is not None:
-        end = datetime.combine(filters.due_to, time.min, UTC) + timedelta(days=1)
+        conditions.append(Item.due_at >= day_start(filters.due_from))
+    end = day_end(filters.due_to) if filters.due_to is not None else None
+    if end is not None:
         conditions.append(Item.due_at < end)
+    elif filters.due_to is not None:
+        conditions.append(Item.due_at.is_not(None))
     return conditions
 
 

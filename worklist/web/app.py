@@ -12,25 +12,26 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from worklist import health
 from worklist.cases.service import reevaluate_patient
 from worklist.items.service import CaseChangedHook
 from worklist.settings import Settings
-from worklist.web import auth
+from worklist.web import auth, cookies
 from worklist.web.api import findings as api_findings
 from worklist.web.api import items as api_items
 from worklist.web.api import patients as api_patients
 from worklist.web import metrics as metrics_route
 from worklist.web.logs import protect_logs
+from worklist.web.pages import account as account_page
 from worklist.web.pages import audit as audit_page
 from worklist.web.pages import failed as failed_page
 from worklist.web.pages import item as item_page
 from worklist.web.pages import login as login_page
 from worklist.web.pages import patient as patient_page
+from worklist.web.pages import sso as sso_page
+from worklist.web.pages import users as users_page
 from worklist.web.pages import worklist as worklist_page
-from worklist.web.secret import session_secret
 from worklist.web.templating import STATIC_DIR, render
 
 API_PREFIX = "/api/"
@@ -57,8 +58,6 @@ def create_app(
     settings: Settings,
     sessions: sessionmaker[Session],
     on_case_changed: CaseChangedHook | None = None,
-    *,
-    idle_timeout_seconds: int = auth.DEFAULT_IDLE_TIMEOUT_SECONDS,
 ) -> FastAPI:
     # The schema is served behind authentication (below); the interactive docs would load
     # their scripts from a CDN, so they are not served at all.
@@ -67,7 +66,6 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.on_case_changed = on_case_changed or rules_hook(settings)
-    app.state.idle_timeout_seconds = idle_timeout_seconds
     protect_logs()
 
     @app.get("/health", tags=["operations"])
@@ -82,7 +80,8 @@ def create_app(
         app.include_router(router)
     app.include_router(metrics_route.router)  # its own bearer token (WORKLIST_METRICS_TOKEN)
     for router in (login_page.router, worklist_page.router, item_page.router,
-                   patient_page.router, failed_page.router, audit_page.router):
+                   patient_page.router, failed_page.router, audit_page.router,
+                   users_page.router, account_page.router, sso_page.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -103,12 +102,9 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
-    # Added last so it wraps everything: the session is there for every handler.
-    app.add_middleware(
-        SessionMiddleware, secret_key=session_secret(settings),
-        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_MAX_AGE_SECONDS,
-        same_site="lax", https_only=False,
-    )
+    # Added last so it wraps everything: the login state is there for every handler.
+    cookies.install(app, settings)
+    sso_page.install(app, settings)
     return app
 
 
@@ -136,7 +132,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return JSONResponse({"detail": "authentication required"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
-        return RedirectResponse(login_page.login_url(request), status_code=303)
+        redirect = RedirectResponse(login_page.login_url(request), status_code=303)
+        if auth.SESSION_COOKIE in request.cookies:  # ended or forged: the browser forgets it
+            cookies.clear_session_cookie(request, redirect)
+        return redirect
 
     @app.exception_handler(auth.Forbidden)
     async def forbidden(request: Request, error: auth.Forbidden) -> Response:

@@ -1,5 +1,5 @@
-"""Who is calling: bearer API tokens or a signed session cookie with CSRF protection and an idle
-timeout; and what their role lets them do.
+"""Who is calling: bearer API tokens (which may expire) or a server-side browser session with
+CSRF protection, an idle timeout and an absolute lifetime; and what their role lets them do.
 
 Routes declare ``Depends(require(...roles))``; failures raise ``NotAuthenticated`` (401, or a
 redirect to the login page for pages) or ``Forbidden`` (403), turned into responses in app.py.
@@ -8,9 +8,9 @@ redirect to the login page for pages) or ``Forbidden`` (403), turned into respon
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from worklist.accounts.actor import Actor
 from worklist.accounts.service import user_for_token
-from worklist.db.models import Role, User
+from worklist.accounts.sessions import SessionPolicy, live_session
+from worklist.db.base import utcnow
+from worklist.db.models import Role
+from worklist.settings import Settings
+from worklist.web.cookies import SESSION_COOKIE  # noqa: F401  (the schema names it)
+from worklist.web.cookies import LOGIN_PATH, login_state, session_key
 
-SESSION_COOKIE = "worklist_session"
-SESSION_MAX_AGE_SECONDS = 12 * 3600
-"""A cookie never outlives a working day, however active."""
-DEFAULT_IDLE_TIMEOUT_SECONDS = 30 * 60
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,6 +56,8 @@ class Principal:
     """``token`` or ``session``."""
     remote_addr: str
     csrf_token: str = ""
+    session_pk: int | None = None
+    """The server-side session, for ``via == "session"``."""
 
     @property
     def actor(self) -> Actor:
@@ -79,24 +82,21 @@ def tokens_match(sent: str | None, expected: str) -> bool:
     return secrets.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
 
 
-def ensure_csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
+def session_policy(settings: Settings) -> SessionPolicy:
+    return SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
+                         lifetime=timedelta(hours=settings.session_max_hours))
+
+
+def login_csrf_token(request: Request) -> str:
+    """The login form's CSRF token, kept in the pre-login cookie (``/login`` paths only)."""
+    if not request.url.path.startswith(LOGIN_PATH):
+        return ""
+    state = login_state(request)
+    token = state.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
+        state["csrf"] = token
     return str(token)
-
-
-def start_session(request: Request, user: User) -> None:
-    """A fresh session on login, so a session id planted before login is worth nothing."""
-    request.session.clear()
-    request.session.update(
-        {"uid": user.id, "csrf": secrets.token_urlsafe(32), "seen": int(time.time())}
-    )
-
-
-def end_session(request: Request) -> None:
-    request.session.clear()
 
 
 def _bearer(request: Request) -> str | None:
@@ -117,21 +117,17 @@ def _principal(request: Request, session: Session) -> Principal:
         if session.dirty:
             session.commit()  # keeps the token's last use
         return Principal(user.username, user.id, Role(user.role), "token", address)
-    user_pk = request.session.get("uid")
-    if not isinstance(user_pk, int):
+    key = session_key(request)
+    if key is None:
         raise NotAuthenticated()
-    now = int(time.time())
-    idle_limit = int(request.app.state.idle_timeout_seconds)
-    if now - int(request.session.get("seen", 0)) > idle_limit:
-        end_session(request)
+    live = live_session(session, key, session_policy(request.app.state.settings), utcnow())
+    if session.dirty:
+        session.commit()  # the session's last use, or its end
+    if live is None:
         raise NotAuthenticated()
-    user = session.get(User, user_pk)
-    if user is None or not user.active:
-        end_session(request)
-        raise NotAuthenticated()
-    request.session["seen"] = now
+    user = live.user
     return Principal(user.username, user.id, Role(user.role), "session", address,
-                     str(request.session.get("csrf", "")))
+                     live.row.csrf_token, live.row.id)
 
 
 async def _check_csrf(request: Request, principal: Principal) -> None:

@@ -8,6 +8,7 @@ import secrets
 import time
 from pathlib import Path
 
+from worklist.files import private_dir
 from worklist.settings import Settings
 
 SECRET_FILE = "secret_key"
@@ -20,7 +21,7 @@ def session_secret(settings: Settings) -> str:
 
 
 def _kept_secret(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         # O_EXCL: two processes starting at once must not each write a different key.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

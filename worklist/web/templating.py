@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from worklist.db.base import utcnow
-from worklist.web.auth import Principal, ensure_csrf_token
+from worklist.web.auth import Principal, login_csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -85,7 +85,9 @@ def render(
     request: Request, name: str, principal: Principal | None, status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    context |= {"user": principal, "csrf_token": ensure_csrf_token(request), "now": utcnow()}
+    # Forms carry the session's CSRF token; before login, the login form's own.
+    csrf = principal.csrf_token if principal is not None else login_csrf_token(request)
+    context |= {"user": principal, "csrf_token": csrf, "now": utcnow()}
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     # Pages show patient data: never keep them in shared caches or the browser's history cache.
     response.headers["Cache-Control"] = "no-store"

@@ -28,6 +28,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    auth_source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    """``local`` (a password kept here) or ``oidc`` (single sign-on; no local password)."""
+    external_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    """For single sign-on: the identity provider's issuer and subject, which never change."""
 
 
 class ApiToken(Base):
@@ -41,6 +45,8 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    """None: valid until revoked."""
     revoked_at: Mapped[datetime | None]
 
 

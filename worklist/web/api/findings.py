@@ -13,13 +13,14 @@ from worklist.items.repository import ItemRow
 from worklist.web.api.items import items_out
 from worklist.web.api.schemas import ConcordanceIn, ConcordanceOut
 from worklist.web.auth import Principal, db_session, require
+from worklist.web.params import RowId
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 
 
 @router.post("/{finding_id}/concordance", response_model=ConcordanceOut, status_code=201)
 def document_concordance(
-    finding_id: int,
+    finding_id: RowId,
     body: ConcordanceIn,
     request: Request,
     principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],

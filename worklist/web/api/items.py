@@ -18,6 +18,7 @@ from worklist.items.filters import ACTIVE_STATUSES, MAX_PAGE_SIZE, ItemFilter, I
 from worklist.items.repository import ItemRow
 from worklist.web.api.schemas import ItemDetailOut, ItemOut, ItemPageOut, NoteIn, ReasonIn
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
+from worklist.web.params import OptionalFilterText, PageNumber, RowId
 from worklist.web.viewing import record_view
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
@@ -43,13 +44,13 @@ def list_items(
     status: Annotated[list[ItemStatus] | None, Query(description="Repeat for several.")] = None,
     kind: Annotated[list[ItemKind] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
-    patient_id: Annotated[str | None, Query(max_length=64)] = None,
+    patient_id: OptionalFilterText = None,
     laterality: Laterality | None = None,
     overdue: bool | None = None,
     due_from: date | None = None,
     due_to: date | None = None,
     sort: ItemSort = ItemSort.PRIORITY,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> ItemPageOut:
     """Items sorted by priority then due date (``sort`` changes that). Without ``status``, the
@@ -88,7 +89,7 @@ def _detail(session: Session, row: ItemRow) -> ItemDetailOut:
 
 
 @router.get("/{item_id}", response_model=ItemDetailOut, summary="One item with its events")
-def get_item(item_id: int, principal: Reader, session: Db) -> ItemDetailOut:
+def get_item(item_id: RowId, principal: Reader, session: Db) -> ItemDetailOut:
     row = _item_or_404(session, item_id)
     record_view(session, principal, "view-item", object_type="item", object_id=item_id,
                 patient_pks=[row.patient.id])
@@ -108,13 +109,13 @@ def _act(session: Session, row: ItemRow, action: service.ItemAction) -> ItemDeta
 
 
 @router.post("/{item_id}/acknowledge", response_model=ItemDetailOut)
-def acknowledge(item_id: int, principal: Reader, session: Db) -> ItemDetailOut:
+def acknowledge(item_id: RowId, principal: Reader, session: Db) -> ItemDetailOut:
     row = _item_or_404(session, item_id)
     return _act(session, row, lambda: service.acknowledge(session, row.item, principal.actor))
 
 
 @router.post("/{item_id}/resolve", response_model=ItemDetailOut)
-def resolve(item_id: int, body: ReasonIn, principal: Reader, session: Db) -> ItemDetailOut:
+def resolve(item_id: RowId, body: ReasonIn, principal: Reader, session: Db) -> ItemDetailOut:
     row = _item_or_404(session, item_id)
     return _act(session, row,
                 lambda: service.resolve(session, row.item, principal.actor, body.reason))
@@ -123,7 +124,7 @@ def resolve(item_id: int, body: ReasonIn, principal: Reader, session: Db) -> Ite
 @router.post("/{item_id}/dismiss", response_model=ItemDetailOut,
              description="Radiologists only; a reason is required.")
 def dismiss(
-    item_id: int, body: ReasonIn, session: Db,
+    item_id: RowId, body: ReasonIn, session: Db,
     principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
 ) -> ItemDetailOut:
     row = _item_or_404(session, item_id)
@@ -132,7 +133,7 @@ def dismiss(
 
 
 @router.post("/{item_id}/notes", response_model=ItemDetailOut)
-def add_note(item_id: int, body: NoteIn, principal: Reader, session: Db) -> ItemDetailOut:
+def add_note(item_id: RowId, body: NoteIn, principal: Reader, session: Db) -> ItemDetailOut:
     row = _item_or_404(session, item_id)
     return _act(session, row, lambda: service.add_note(session, row.item, principal.actor,
                                                        body.note))

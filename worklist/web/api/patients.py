@@ -19,6 +19,7 @@ from worklist.web.api.schemas import (
     ProcedureOut,
 )
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
+from worklist.web.params import OptionalFilterText, PathText
 from worklist.web.viewing import record_view
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
@@ -26,11 +27,11 @@ router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
 @router.get("/{patient_id}/case", response_model=CaseOut)
 def get_case(
-    patient_id: str,
+    patient_id: PathText,
     principal: Annotated[Principal, Depends(require(*CLINICAL_ROLES))],
     session: Annotated[Session, Depends(db_session)],
-    issuer: Annotated[str | None, Query(max_length=64,
-                                        description="Needed when two sites share the ID.")] = None,
+    issuer: Annotated[OptionalFilterText,
+                      Query(description="Needed when two sites share the ID.")] = None,
 ) -> CaseOut:
     patients = [p for p in repository.patients_by_id(session, patient_id)
                 if issuer is None or p.issuer == issuer]

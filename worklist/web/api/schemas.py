@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from worklist.db.models import ConcordanceDecision, Finding, Item, ItemEvent, Patient
 from worklist.items.repository import is_overdue
 from worklist.items.service import MAX_TEXT_LENGTH, DocumentedVerdict
+from worklist.web.params import plain_text
+
+Text = Annotated[str, AfterValidator(plain_text)]
 
 
 class EvidenceOut(BaseModel):
@@ -97,18 +100,18 @@ class ItemPageOut(BaseModel):
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    reason: Text = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
 
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    note: Text = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
 
 
 class ConcordanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     verdict: DocumentedVerdict
-    note: str = Field("", max_length=MAX_TEXT_LENGTH)
+    note: Text = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class ConcordanceOut(BaseModel):

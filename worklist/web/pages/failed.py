@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from worklist.db.models import InboxObject, InboxState
 from worklist.hl7.unmatched import unmatched_results
 from worklist.items.filters import PageRequest
 from worklist.web.auth import ANY_ROLE, Principal, db_session, require
+from worklist.web.params import PageNumber
 from worklist.web.templating import render
 
 router = APIRouter()
@@ -37,7 +38,7 @@ def failed_list(
     request: Request,
     principal: Annotated[Principal, Depends(require(*ANY_ROLE))],
     session: Annotated[Session, Depends(db_session)],
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     rows, total = failed_objects(session, PageRequest(page, PAGE_SIZE))
     pages = max(1, -(-total // PAGE_SIZE))

@@ -16,6 +16,7 @@ from worklist.items import repository, service
 from worklist.items.repository import ItemRow
 from worklist.items.service import DocumentedVerdict, ItemActionError
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
+from worklist.web.params import FreeText, RowId
 from worklist.web.templating import render
 from worklist.web.viewing import record_view
 
@@ -64,13 +65,13 @@ def _page(request: Request, principal: Principal, session: Session, row: ItemRow
 
 
 @router.get("/{item_id}")
-def show(item_id: int, request: Request, principal: Clinical, session: Db,
+def show(item_id: RowId, request: Request, principal: Clinical, session: Db,
          done: str = "") -> Response:
     return _page(request, principal, session, _row(session, item_id),
                  notice=NOTICES.get(done, ""))
 
 
-def _act(request: Request, principal: Principal, session: Session, item_id: int,
+def _act(request: Request, principal: Principal, session: Session, item_id: RowId,
          action: Callable[[ItemRow], object], done: str) -> Response:
     row = _row(session, item_id)
     try:
@@ -85,41 +86,41 @@ def _act(request: Request, principal: Principal, session: Session, item_id: int,
 
 
 @router.post("/{item_id}/acknowledge")
-def acknowledge(item_id: int, request: Request, principal: Clinical, session: Db) -> Response:
+def acknowledge(item_id: RowId, request: Request, principal: Clinical, session: Db) -> Response:
     return _act(request, principal, session, item_id,
                 lambda row: service.acknowledge(session, row.item, principal.actor),
                 "acknowledged")
 
 
 @router.post("/{item_id}/notes")
-def add_note(item_id: int, request: Request, principal: Clinical, session: Db,
-             note: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+def add_note(item_id: RowId, request: Request, principal: Clinical, session: Db,
+             note: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
     return _act(request, principal, session, item_id,
                 lambda row: service.add_note(session, row.item, principal.actor, note), "note")
 
 
 @router.post("/{item_id}/resolve")
-def resolve(item_id: int, request: Request, principal: Clinical, session: Db,
-            reason: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+def resolve(item_id: RowId, request: Request, principal: Clinical, session: Db,
+            reason: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
     return _act(request, principal, session, item_id,
                 lambda row: service.resolve(session, row.item, principal.actor, reason),
                 "resolved")
 
 
 @router.post("/{item_id}/dismiss")
-def dismiss(item_id: int, request: Request, session: Db,
+def dismiss(item_id: RowId, request: Request, session: Db,
             principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
-            reason: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+            reason: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
     return _act(request, principal, session, item_id,
                 lambda row: service.dismiss(session, row.item, principal.actor, reason),
                 "dismissed")
 
 
 @router.post("/{item_id}/concordance")
-def concordance(item_id: int, request: Request, session: Db,
+def concordance(item_id: RowId, request: Request, session: Db,
                 principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
                 verdict: Annotated[DocumentedVerdict, Form()],
-                note: Annotated[str, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
+                note: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
     """Documented against the item's finding; the rules then close or open items."""
 
     def document(row: ItemRow) -> object:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from worklist.db.base import utcnow
 from worklist.items import repository
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
+from worklist.web.params import RowId
 from worklist.web.templating import render
 from worklist.web.viewing import record_view
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/patients")
 
 @router.get("/{patient_pk}")
 def show(
-    patient_pk: int,
+    patient_pk: RowId,
     request: Request,
     principal: Annotated[Principal, Depends(require(*CLINICAL_ROLES))],
     session: Annotated[Session, Depends(db_session)],

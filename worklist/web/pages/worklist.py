@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from worklist.db.models import ItemStatus, Role
 from worklist.items import repository
 from worklist.items.filters import ACTIVE_STATUSES, ItemFilter, ItemSort, PageRequest
 from worklist.web.auth import ANY_ROLE, Principal, db_session, require
+from worklist.web.params import FilterText, LongFilterText, PageNumber
 from worklist.web.templating import render
 from worklist.web.viewing import record_view
 
@@ -63,7 +64,7 @@ def _statuses(choice_: StatusChoice | None) -> tuple[ItemStatus, ...]:
     return (ItemStatus(choice_.value),)
 
 
-Text = Annotated[str, Query(max_length=64)]
+Text = FilterText
 
 
 @router.get("/")
@@ -78,9 +79,9 @@ def worklist(
     overdue: Text = "",
     due_from: Text = "",
     due_to: Text = "",
-    patient: Annotated[str, Query(max_length=200)] = "",
+    patient: LongFilterText = "",
     sort: Text = "priority",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     if principal.role == Role.ADMIN:
         return RedirectResponse("/admin/audit", status_code=303)
