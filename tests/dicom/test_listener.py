@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,15 @@ def test_unknown_calling_ae_is_rejected_and_audited(start_listener) -> None:
     allowed = client_ae("PACS").associate("127.0.0.1", running.port, ae_title="WORKLIST")
     assert allowed.is_established
     allowed.release()
-    with running.sessions() as session:
-        entries = session.scalars(select(AuditEntry)).all()
+
+    def audited() -> list[AuditEntry]:
+        # The rejection is sent before it is audited: the audit may land a moment later.
+        with running.sessions() as session:
+            return list(session.scalars(select(AuditEntry)).all())
+
+    deadline = time.monotonic() + 5
+    while not (entries := audited()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert [(e.action, e.detail["calling_ae"]) for e in entries] == [
         ("dicom.association.rejected", "INTRUDER")
     ]
