@@ -14,8 +14,15 @@ from pathlib import Path
 
 from dicom_io import sop_classes
 from dicom_io.ports import InboxSink, Limits, Origin, ReceivedObject, SpooledFile, StoreOutcome
-from dicom_io.readers.objects import ObjectKind, ReadResult, UnreadableObject, read_object
+from dicom_io.readers.objects import (
+    NestedTooDeeply,
+    ObjectKind,
+    ReadResult,
+    UnreadableObject,
+    read_object,
+)
 from dicom_io.spool import Spool, is_valid_uid
+from dicom_io.structure import ReportLimits, ReportTooLarge, TooDeep, check_structure
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +39,12 @@ class Status(IntEnum):
     """The dataset's SOP class or instance differs from the one the request names."""
     CANNOT_UNDERSTAND = 0xC210
     """Truncated, undecodable, or without a usable SOP Instance UID."""
+    NESTED_TOO_DEEPLY = 0xC211
+    """Sequences nested deeper than any decoder here follows (``structure.MAX_SEQUENCE_DEPTH``)."""
     MALFORMED_REPORT = 0xC212
     """A structured report whose content tree breaks the SR rules."""
+    REPORT_BEYOND_LIMITS = 0xC213
+    """A structured report larger, deeper or with more content items than the limits."""
 
 
 _CATEGORIES = {
@@ -95,17 +106,23 @@ def ingest(
         log.error("cannot write to the spool: %s", type(error).__name__)
         return IngestResult(Status.OUT_OF_RESOURCES, "cannot write to the spool")
     try:
-        return _check_and_keep(spooled, sink=sink, origin=origin, expected=expected)
+        return _check_and_keep(spooled, sink=sink, limits=limits, origin=origin, expected=expected)
     finally:
         # Once the sink placed the file this is a no-op; on every other path it removes the bytes.
         spool.discard(spooled)
 
 
 def _check_and_keep(
-    spooled: SpooledFile, *, sink: InboxSink, origin: Origin, expected: Expected | None
+    spooled: SpooledFile, *, sink: InboxSink, limits: Limits, origin: Origin,
+    expected: Expected | None,
 ) -> IngestResult:
+    refusal = _beyond_limits(spooled, limits)
+    if refusal is not None:
+        return refusal
     try:
         read = read_object(spooled.temp_path)  # walks the whole file first: truncation is refused
+    except NestedTooDeeply as error:
+        return IngestResult(Status.NESTED_TOO_DEEPLY, str(error))
     except UnreadableObject as error:
         status = Status.MALFORMED_REPORT if "structured report" in str(error) else Status.CANNOT_UNDERSTAND
         return IngestResult(status, str(error))
@@ -131,6 +148,20 @@ def _check_and_keep(
         return IngestResult(Status.OUT_OF_RESOURCES, "could not keep the object")
     return IngestResult(Status.SUCCESS, stored.outcome.value, stored.outcome, stored.inbox_id,
                         read.in_scope)
+
+
+def _beyond_limits(spooled: SpooledFile, limits: Limits) -> IngestResult | None:
+    """Bounds checked by a walk over element headers, before anything decodes the object (a
+    decoder would recurse into a 600-level sequence, or read 100,000 SR content items)."""
+    report_limits = ReportLimits(limits.max_report_bytes, limits.max_report_depth,
+                                 limits.max_report_items)
+    try:
+        check_structure(spooled.temp_path, report_limits)
+    except TooDeep as error:
+        return IngestResult(Status.NESTED_TOO_DEEPLY, str(error))
+    except ReportTooLarge as error:
+        return IngestResult(Status.REPORT_BEYOND_LIMITS, str(error))
+    return None
 
 
 def _refusal(read: ReadResult, expected: Expected | None) -> IngestResult | None:

@@ -182,6 +182,7 @@ class _Server(ThreadedAssociationServer):
 
     request_queue_size = 128
     daemon_threads = True  # a connection still at the gate does not hold up shutdown
+    acceptor: threading.Thread | None = None
 
     def __init__(self, *args: Any, gate_rules: gate.GateRules = gate.GateRules(),
                  tls: ssl.SSLContext | None = None, **kwargs: Any) -> None:
@@ -229,6 +230,27 @@ class _Server(ThreadedAssociationServer):
         if level >= logging.WARNING and not self.admissions.should_warn(address, time.monotonic()):
             level = logging.DEBUG
         log.log(level, "connection from %s closed before associating: %s", address, reason)
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """What a running listener holds, read from the process itself (for ``/health``)."""
+
+    serving: bool
+    associations: int
+    waiting: int
+    max_associations: int
+
+
+def occupancy(server: ThreadedAssociationServer) -> Occupancy:
+    acceptor = getattr(server, "acceptor", None)
+    admissions = getattr(server, "admissions", None)
+    return Occupancy(
+        serving=acceptor is not None and acceptor.is_alive(),
+        associations=len(server.active_associations),
+        waiting=admissions.waiting if admissions is not None else 0,
+        max_associations=server.ae.maximum_associations,
+    )
 
 
 def _peer(client_address: Any) -> str:
@@ -363,7 +385,9 @@ def start(config: ListenerConfig, sink: InboxSink, spool: Spool) -> ThreadedAsso
         server_class=server_class,  # type: ignore[arg-type]
     ))
     ae._servers.append(server)  # as start_server does: the server's shutdown() removes it
-    threading.Thread(target=server.serve_forever, name="dicom-acceptor", daemon=True).start()
+    acceptor = threading.Thread(target=server.serve_forever, name="dicom-acceptor", daemon=True)
+    cast(_Server, server).acceptor = acceptor
+    acceptor.start()
     if not config.allowed_aes:
         log.warning("no allowed AE titles configured: any calling AE may store")
     log.info("DICOM listener %s on %s:%d%s", config.ae_title, config.host, config.port,

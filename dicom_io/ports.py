@@ -84,3 +84,7 @@ class InboxSink(Protocol):
 @dataclass(frozen=True)
 class Limits:
     max_object_bytes: int
+    max_report_bytes: int = 32 * 1024**2
+    """Structured reports: size, content tree depth and content items (``dicom_io.structure``)."""
+    max_report_depth: int = 32
+    max_report_items: int = 20_000

@@ -22,6 +22,9 @@ class Family(StrEnum):
     """Encapsulated documents: kept, never machine-read."""
     REFERENCE = "reference"
     """Key Object Selection and CAD SR: references and marks, not reports."""
+    OUT_OF_SCOPE = "out of scope"
+    """Accepted so that a PACS forwarding a whole folder does not fail its push; stored and
+    marked out of scope, never read."""
 
 
 # Structured reports (PS3.3 A.35).
@@ -32,6 +35,8 @@ COMPREHENSIVE_3D_SR: Final = "1.2.840.10008.5.1.4.1.1.88.34"
 MAMMOGRAPHY_CAD_SR: Final = "1.2.840.10008.5.1.4.1.1.88.50"
 KEY_OBJECT_SELECTION: Final = "1.2.840.10008.5.1.4.1.1.88.59"
 ENCAPSULATED_PDF: Final = "1.2.840.10008.5.1.4.1.1.104.1"
+# Radiation dose (PS3.3 A.35.8): mammography units send one with every study.
+XRAY_RADIATION_DOSE_SR: Final = "1.2.840.10008.5.1.4.1.1.88.67"
 
 # Breast images (PS3.3 A.26, A.55, A.90).
 MAMMOGRAPHY_PRESENTATION: Final = "1.2.840.10008.5.1.4.1.1.1.2"
@@ -73,6 +78,7 @@ STORAGE_CLASSES: Final[dict[str, Family]] = {
     DIGITAL_XRAY_PROCESSING: Family.IMAGE,
     SECONDARY_CAPTURE: Family.IMAGE,
     CT: Family.IMAGE,
+    XRAY_RADIATION_DOSE_SR: Family.OUT_OF_SCOPE,
 }
 
 BREAST_ONLY_CLASSES: Final = frozenset({
@@ -83,9 +89,9 @@ BREAST_ONLY_CLASSES: Final = frozenset({
 
 SR_CLASSES: Final = frozenset({
     BASIC_TEXT_SR, ENHANCED_SR, COMPREHENSIVE_SR, COMPREHENSIVE_3D_SR,
-    MAMMOGRAPHY_CAD_SR, KEY_OBJECT_SELECTION,
+    MAMMOGRAPHY_CAD_SR, KEY_OBJECT_SELECTION, XRAY_RADIATION_DOSE_SR,
 })
-"""Classes with an SR content tree (so a malformed tree can be refused at receipt)."""
+"""Classes with an SR content tree: the SR size, depth and item limits apply at receipt."""
 
 # Transfer syntaxes (PS3.5 Section 10, Annex A). Compressed pixel data is accepted as it comes and
 # never decoded.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import rules
 from worklist.db.base import utcnow
 from worklist.db.models import InboxObject, InboxState
+from worklist.listener_heartbeat import read_state
 from worklist.notifications import readiness
 from worklist.settings import Settings
 
@@ -27,6 +27,8 @@ class Health:
     """``compiled`` or ``interpreted`` (rules.build): which build of the rules this process runs."""
     notifications: str = "ok"
     """``ok``, ``not configured``, ``no recipients`` or ``failing: ...`` (notifications.readiness)."""
+    listener_associations: int | None = None
+    """Associations the freshest listener process holds (None when it is down)."""
 
     @property
     def ok(self) -> bool:
@@ -66,13 +68,13 @@ def _broker(settings: Settings) -> str:
         return f"error: {type(error).__name__}"
 
 
-def _listener(settings: Settings) -> str:
-    host = "127.0.0.1" if settings.dicom_host in ("0.0.0.0", "", "::") else settings.dicom_host
-    try:
-        with socket.create_connection((host, settings.dicom_port), timeout=1):
-            return "ok"
-    except OSError:
-        return "down"
+def _listener(settings: Settings) -> tuple[str, int | None]:
+    """From the listener's own heartbeat (``worklist.listener_heartbeat``): never a connection to
+    the DICOM port, which would hold one of its association slots."""
+    state = read_state(settings.data_dir)
+    if state is None:
+        return "down", None
+    return "ok", state.associations
 
 
 def _notifications(settings: Settings, sessions: sessionmaker[Session]) -> str:
@@ -86,10 +88,12 @@ def _notifications(settings: Settings, sessions: sessionmaker[Session]) -> str:
 
 def check(settings: Settings, sessions: sessionmaker[Session]) -> Health:
     database, pending, oldest = _database(sessions)
+    listener, associations = _listener(settings)
     return Health(
         database=database,
         broker=_broker(settings),
-        listener=_listener(settings),
+        listener=listener,
+        listener_associations=associations,
         pending=pending,
         oldest_pending_seconds=oldest,
         rules_engine=rules.build(),

@@ -46,11 +46,32 @@ class Settings(BaseSettings):
     broker_url: str = Field(default="", description="Celery broker URL; empty = in-process tasks.")
 
     ae_title: str = "WORKLIST"
-    dicom_host: str = "0.0.0.0"
+    dicom_host: str = Field(
+        default="127.0.0.1", description="Address the DICOM listener binds; 0.0.0.0 for every host."
+    )
     dicom_port: int = Field(default=11112, ge=1, le=65535)
     allowed_aes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    dicom_check_called_ae: bool = Field(
+        default=True, description="Reject associations whose called AE title is not ours."
+    )
     max_pdu: int = Field(default=262_144, ge=0)
     max_object_bytes: int = Field(default=4 * 1024**3, gt=0)
+    dicom_artim_seconds: float = Field(
+        default=5.0, gt=0, le=120,
+        description="Seconds a new connection has to send its whole A-ASSOCIATE-RQ (PS3.8 ARTIM).",
+    )
+    dicom_max_connections_per_peer: int = Field(
+        default=16, ge=1, description="DICOM connections one address may hold at once."
+    )
+    sr_max_bytes: int = Field(
+        default=32 * 1024**2, ge=1024, description="Structured reports larger than this are refused."
+    )
+    sr_max_depth: int = Field(
+        default=32, ge=2, le=256, description="Deepest content tree nesting a structured report may have."
+    )
+    sr_max_items: int = Field(
+        default=20_000, ge=10, description="Most content items a structured report may hold."
+    )
     dicom_tls_cert: Path | None = None
     dicom_tls_key: Path | None = None
     dicom_tls_ca: Path | None = None

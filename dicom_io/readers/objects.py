@@ -64,6 +64,10 @@ class UnreadableObject(ValueError):
     """The object cannot be decoded or breaks its IOD badly enough that nobody could use it."""
 
 
+class NestedTooDeeply(UnreadableObject):
+    """Sequences nested deeper than the decoders can follow (they recurse)."""
+
+
 @dataclass(frozen=True)
 class ReadResult:
     kind: ObjectKind
@@ -88,9 +92,11 @@ class ReadResult:
 
 
 def read_object(source: Path | str | Dataset) -> ReadResult:
-    dataset = source if isinstance(source, Dataset) else _open(Path(source))
     try:
+        dataset = source if isinstance(source, Dataset) else _open(Path(source))
         return _read(dataset)
+    except RecursionError:
+        raise NestedTooDeeply("sequences nested too deeply to decode") from None
     except MalformedReport as error:
         raise UnreadableObject(f"malformed structured report: {error}") from None
     except UnreadableObject:
@@ -106,6 +112,8 @@ def _open(path: Path) -> Dataset:
         raise UnreadableObject(f"incomplete object: {error}") from None
     try:
         return pydicom.dcmread(path, stop_before_pixels=True, defer_size=_READ_DEFER)
+    except RecursionError:
+        raise
     except Exception as error:
         raise UnreadableObject(f"not a readable DICOM file: {type(error).__name__}") from None
 
@@ -137,6 +145,9 @@ def _read(dataset: Dataset) -> ReadResult:
             ObjectKind.DOCUMENT, in_scope, reason, machine_readable=False,
             document_title=text(dataset, "DocumentTitle"), **headers,
         )
+    if family is sop_classes.Family.OUT_OF_SCOPE:
+        return ReadResult(ObjectKind.REFERENCE, False, "a SOP class kept but not read",
+                          machine_readable=False, **headers)
     if family is sop_classes.Family.REFERENCE:
         in_scope, reason = _report_scope(dataset, None, sop_class)
         return ReadResult(ObjectKind.REFERENCE, in_scope, reason, **headers)

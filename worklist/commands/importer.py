@@ -85,7 +85,10 @@ def import_path(path: Path = typer.Argument(..., help="A DICOM file or a folder 
 
         summary = import_files(
             files, sink=sink, spool=spool, called_ae=settings.ae_title,
-            limits=Limits(max_object_bytes=settings.max_object_bytes), on_file=advance,
+            limits=Limits(max_object_bytes=settings.max_object_bytes,
+                          max_report_bytes=settings.sr_max_bytes,
+                          max_report_depth=settings.sr_max_depth,
+                          max_report_items=settings.sr_max_items), on_file=advance,
         )
         if local is not None:
             progress.update(task, description="processing", completed=local.processed,

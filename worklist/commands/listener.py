@@ -6,6 +6,7 @@ import logging
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io import listener as dicom_listener
 from dicom_io.balance import SharedSocket
+from dicom_io.gate import GateRules
 from dicom_io.ports import Limits
 from dicom_io.spool import Spool
 from dicom_io.tls import server_context
@@ -27,6 +29,7 @@ from worklist.files import private_dir
 from worklist.inbox.group_commit import GroupCommitSink
 from worklist.inbox.handoff import OnStored, wait_as_pending
 from worklist.inbox.sink import SqlInboxSink
+from worklist.listener_heartbeat import Heartbeat, ListenerState
 from worklist.metrics.dicom import count_store_answers
 from worklist.settings import Settings
 
@@ -42,24 +45,47 @@ def listener_config(settings: Settings,
         ae_title=settings.ae_title,
         host=settings.dicom_host,
         port=settings.dicom_port,
-        limits=Limits(max_object_bytes=settings.max_object_bytes),
+        limits=receipt_limits(settings),
         allowed_aes=tuple(settings.allowed_aes),
         max_pdu=settings.max_pdu,
         tls=tls,
         shared=shared,
+        gate_rules=GateRules(artim_seconds=settings.dicom_artim_seconds,
+                             max_per_peer=settings.dicom_max_connections_per_peer),
+        check_called_ae=settings.dicom_check_called_ae,
     )
+
+
+def receipt_limits(settings: Settings) -> Limits:
+    return Limits(max_object_bytes=settings.max_object_bytes,
+                  max_report_bytes=settings.sr_max_bytes, max_report_depth=settings.sr_max_depth,
+                  max_report_items=settings.sr_max_items)
 
 
 @dataclass
 class RunningListener:
-    """The association server and its committer; ``shutdown()`` stops both."""
+    """The association server, its committer and its heartbeat; ``shutdown()`` stops them."""
 
     server: ThreadedAssociationServer
     sink: GroupCommitSink
+    heartbeat: Heartbeat | None = None
 
     def shutdown(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         self.server.shutdown()
         self.sink.close()
+
+
+def _describe(settings: Settings, server: ThreadedAssociationServer) -> Callable[[], ListenerState | None]:
+    def describe() -> ListenerState | None:
+        held = dicom_listener.occupancy(server)
+        if not held.serving:
+            return None
+        return ListenerState(address=settings.dicom_host, port=settings.dicom_port,
+                             associations=held.associations, waiting=held.waiting,
+                             max_associations=held.max_associations, written_at=time.time())
+    return describe
 
 
 def start_listener(
@@ -73,7 +99,8 @@ def start_listener(
     sink = GroupCommitSink(SqlInboxSink(sessions, spool, on_stored=on_stored))
     server = dicom_listener.start(listener_config(settings, shared), sink, spool)
     count_store_answers(server)
-    return RunningListener(server, sink)
+    heartbeat = Heartbeat(settings.data_dir, _describe(settings, server)).start()
+    return RunningListener(server, sink, heartbeat)
 
 
 def receive_into_spool(settings: Settings) -> None:
@@ -121,10 +148,20 @@ def serve_listener(settings: Settings, *, shared: SharedSocket | None = None,
             pipeline.stop()
 
 
+def bind_note(host: str) -> str:
+    """Which hosts can reach an address, for the start-up line."""
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return " (this host only; WORKLIST_DICOM_HOST=0.0.0.0 to hear other hosts)"
+    if host in ("0.0.0.0", "::", ""):
+        return " (every address of this host)"
+    return ""
+
+
 def announce(settings: Settings, processes: int = 1) -> None:
     # Scripts and benchmarks wait for this line.
     print(f"listening on {settings.dicom_host}:{settings.dicom_port} as {settings.ae_title}"
-          + (f" ({processes} processes)" if processes > 1 else ""), flush=True)
+          + (f" ({processes} processes)" if processes > 1 else "")
+          + bind_note(settings.dicom_host), flush=True)
 
 
 def listener(

@@ -11,7 +11,7 @@ from tasks.wiring import start_pipeline
 from worklist.commands import preflight
 from worklist.commands.common import configure_logging, settings_or_exit
 from worklist.commands.hl7 import start_hl7_listener
-from worklist.commands.listener import start_listener
+from worklist.commands.listener import bind_note, start_listener
 from worklist.commands.web import run_web
 from worklist.db import migrate
 from worklist.db.engine import make_engine, make_session_factory
@@ -57,7 +57,8 @@ def serve(
         pipeline.stop()
         raise preflight.fail_on_port(settings.dicom_host, settings.dicom_port,
                                      "WORKLIST_DICOM_PORT", error) from None
-    log.info("DICOM listener %s on port %d", settings.ae_title, settings.dicom_port)
+    log.info("DICOM listener %s on %s:%d%s", settings.ae_title, settings.dicom_host,
+             settings.dicom_port, bind_note(settings.dicom_host))
     try:
         hl7_listener = start_hl7_listener(settings, sessions, pipeline.on_stored)
     except OSError as error:  # taken since the check above
