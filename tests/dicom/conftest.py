@@ -56,15 +56,17 @@ def start_listener(
 
     def start(
         allowed_aes: Sequence[str] = (), max_object_bytes: int = 512 * 1024**2,
-        session_factory: sessionmaker[Session] | None = None,
+        session_factory: sessionmaker[Session] | None = None, limits: Limits | None = None,
+        check_called_ae: bool = True,
     ) -> RunningListener:
         spool = Spool(settings.spool_dir)
         factory = session_factory or sessions
         sink = SqlInboxSink(factory, spool)
         config = dicom_listener.ListenerConfig(
             ae_title=LISTENER_AE, host="127.0.0.1", port=free_port(),
-            limits=Limits(max_object_bytes=max_object_bytes), allowed_aes=tuple(allowed_aes),
-            max_pdu=settings.max_pdu,
+            limits=limits or Limits(max_object_bytes=max_object_bytes),
+            allowed_aes=tuple(allowed_aes), max_pdu=settings.max_pdu,
+            check_called_ae=check_called_ae,
         )
         server = dicom_listener.start(config, sink, spool)
         servers.append(server)
