@@ -41,6 +41,7 @@ class StatusChoice(StrEnum):
     ACKNOWLEDGED = ItemStatus.ACKNOWLEDGED.value
     RESOLVED = ItemStatus.RESOLVED.value
     DISMISSED = ItemStatus.DISMISSED.value
+    LOST_TO_FOLLOW_UP = ItemStatus.LOST_TO_FOLLOW_UP.value
 
 
 def choice(enum: type[E], value: str, field: str) -> E | None:
@@ -213,18 +214,23 @@ def export(request: Request, principal: Reader, session: Db, listed: Listed) -> 
     if principal.role == Role.ADMIN:
         raise HTTPException(403, "the worklist is for coordinators and radiologists")
     zone, now = request.app.state.settings.zone, utcnow()
-    result = repository.list_items(session, listed.filters, sort=listed.sort,
-                                   page=PageRequest(1, EXPORT_LIMIT), now=now)
+    rows: list[repository.ItemRow] = []
+    for number in range(1, EXPORT_LIMIT // MAX_PAGE_SIZE + 1):
+        page = repository.list_items(session, listed.filters, sort=listed.sort,
+                                     page=PageRequest(number, MAX_PAGE_SIZE), now=now)
+        rows += page.rows
+        if not page.has_next:
+            break
     record_view(session, principal, "export-worklist", object_type="item-list",
-                patient_pks=[row.patient.id for row in result.rows],
-                detail={"items": len(result.rows),
+                patient_pks=[row.patient.id for row in rows],
+                detail={"items": len(rows),
                         "filters": {k: v for k, v in listed.chosen.items() if v}})
     session.commit()
-    outreach = repository.outreach_by_item(session, [row.item.id for row in result.rows])
+    outreach = repository.outreach_by_item(session, [row.item.id for row in rows])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for row in result.rows:
+    for row in rows:
         item = row.item
         writer.writerow(safe_row([
             item.id, item.kind, item.priority, item.status, row.patient.patient_id,
