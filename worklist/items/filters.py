@@ -6,7 +6,7 @@ text it did not expect; free text (the patient filter) only ever travels as a bo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
@@ -70,16 +70,17 @@ class Queue(StrEnum):
     EVERYTHING = "everything"
 
 
-def queue_filter(queue: Queue, now: datetime, horizon_days: int) -> dict[str, object]:
-    """The ``ItemFilter`` fields a tab sets."""
+def in_queue(filters: ItemFilter, queue: Queue, now: datetime, horizon_days: int) -> ItemFilter:
+    """The filters narrowed to one tab (whatever tab they were narrowed to before)."""
     horizon = now + timedelta(days=horizon_days)
+    base = replace(filters, held=None, due_within=None, due_beyond=None)
     if queue is Queue.TODAY:
-        return {"held": False, "due_within": horizon}
+        return replace(base, held=False, due_within=horizon)
     if queue is Queue.UPCOMING:
-        return {"held": False, "due_beyond": horizon}
+        return replace(base, held=False, due_beyond=horizon)
     if queue is Queue.HELD:
-        return {"held": True}
-    return {}
+        return replace(base, held=True)
+    return base
 
 
 def day_start(day: date, zone: tzinfo = UTC) -> datetime:

@@ -37,7 +37,7 @@ from worklist.items.filters import (
     Queue,
     day_end,
     day_start,
-    queue_filter,
+    in_queue,
 )
 
 FIRST_PAGE = PageRequest()
@@ -221,11 +221,10 @@ def alarms(session: Session, now: datetime) -> Alarms:
 def queue_counts(session: Session, filters: ItemFilter, now: datetime, horizon_days: int
                  ) -> dict[str, int]:
     """How many items each tab holds under the other filters."""
-    base = replace(filters, held=None, due_within=None, due_beyond=None)
     counts = {}
     for queue in Queue:
         statement = _filtered(select(func.count(Item.id)),
-                              replace(base, **queue_filter(queue, now, horizon_days)), now)
+                              in_queue(filters, queue, now, horizon_days), now)
         counts[queue.value] = int(session.scalar(statement) or 0)
     return counts
 

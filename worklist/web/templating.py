@@ -100,7 +100,8 @@ def person_name(value: str | None) -> str:
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.filters.update(
-    when=when, local_day=local_day, side=side, location=location, humanise=humanise, age=age, person_name=person_name
+    when=when, local_day=local_day, side=side, location=location, humanise=humanise, age=age,
+    person_name=person_name,
 )
 
 

@@ -15,11 +15,12 @@ from worklist.db.base import utcnow
 from worklist.db.models import ItemStatus, Role
 from worklist.items import repository, service
 from worklist.items.filters import (
-    ACTIVE_STATUSES, MAX_PAGE_SIZE, ItemFilter, ItemSort, PageRequest, Queue, queue_filter,
+    ACTIVE_STATUSES, MAX_PAGE_SIZE, ItemFilter, ItemSort, PageRequest, Queue, in_queue,
 )
 from worklist.items.repository import ItemRow
 from worklist.web.api.schemas import (
-    AssignIn, HoldIn, ItemDetailOut, ItemOut, ItemPageOut, NoteIn, OutreachIn, OutreachOut, ReasonIn,
+    AssignIn, HoldIn, ItemDetailOut, ItemOut, ItemPageOut, NoteIn, OutreachIn, OutreachOut,
+    ReasonIn,
 )
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
 from worklist.web.params import OptionalFilterText, PageNumber, RowId
@@ -71,8 +72,9 @@ def list_items(
         laterality=laterality, patient_id=patient_id, overdue=overdue,
         due_from=due_from, due_to=due_to, zone=settings.zone, assignee=assignee,
         unassigned=unassigned,
-        **(queue_filter(queue, now, settings.upcoming_horizon_days) if queue else {}),  # type: ignore[arg-type]
     )
+    if queue is not None:
+        filters = in_queue(filters, queue, now, settings.upcoming_horizon_days)
     result = repository.list_items(session, filters, sort=sort,
                                    page=PageRequest(page, page_size), now=now)
     record_view(session, principal, "view-items", object_type="item-list",

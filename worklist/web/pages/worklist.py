@@ -21,7 +21,7 @@ from worklist.db.models import ItemStatus, Role
 from worklist.items import repository, service
 from worklist.items.filters import (
     ACTIVE_STATUSES, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ItemFilter, ItemSort, PageRequest, Queue,
-    queue_filter,
+    in_queue,
 )
 from worklist.spreadsheets import safe_row
 from worklist.web.auth import ANY_ROLE, Principal, db_session, require
@@ -137,8 +137,9 @@ def list_query(
         due_from=day(due_from, "due from"), due_to=day(due_to, "due to"), zone=settings.zone,
         assignee=principal.username if owner_ is Owner.MINE else None,
         unassigned=owner_ is Owner.UNASSIGNED,
-        **(queue_filter(queue_, now, settings.upcoming_horizon_days) if queue_ else {}),  # type: ignore[arg-type]
     )
+    if queue_ is not None:
+        filters = in_queue(filters, queue_, now, settings.upcoming_horizon_days)
     chosen = {"status": status, "kind": kind, "priority": priority, "laterality": laterality,
               "overdue": overdue, "due_from": due_from, "due_to": due_to, "patient": patient,
               "sort": sort, "queue": queue_.value if queue_ else "", "owner": owner,
