@@ -26,9 +26,18 @@ ALLOWED_ROLES = {
     ("post", "/api/v1/items/{item_id}/dismiss"): {"rafa"},
     ("post", "/api/v1/findings/{finding_id}/concordance"): {"rafa"},
     ("get", "/api/v1/patients/{patient_id}/case"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/assign"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/hold"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/release"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/outreach"): {"cora", "rafa", "ada"},
+    ("get", "/api/v1/items/{item_id}/outreach"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/lost-to-follow-up"): {"cora", "rafa", "ada"},
 }
 BODIES = {"resolve": {"reason": "done"}, "dismiss": {"reason": "not needed"},
-          "notes": {"note": "called"}, "concordance": {"verdict": "concordant-benign"}}
+          "notes": {"note": "called"}, "concordance": {"verdict": "concordant-benign"},
+          "assign": {"assignee": "cora"}, "hold": {"until": "2099-01-14", "reason": "booked"},
+          "outreach": {"channel": "phone", "outcome": "no-answer"},
+          "lost-to-follow-up": {"reason": "moved away"}}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:

@@ -350,3 +350,34 @@ def test_outreach_is_logged_counted_on_the_list_and_lost_to_follow_up_is_a_statu
     [event] = [e for e in _events(sessions, item) if e.action == "lost-to-follow-up"]
     assert event.reason.startswith("Three calls") and event.actor == "cora"
     assert _audited(sessions, "lost-to-follow-up")[0].object_id == str(item)
+
+
+def test_the_api_holds_assigns_and_logs_outreach_with_the_same_rules(
+    client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]
+) -> None:
+    headers = bearer(seeded, "cora")
+    url = f"/api/v1/items/{seeded.seed_item}"
+    assert client.post(f"{url}/assign", json={"assignee": "nobody-here"},
+                       headers=headers).status_code == 422
+    assert client.post(f"{url}/assign", json={"assignee": "cora"},
+                       headers=headers).json()["assignee"] == "cora"
+    held = client.post(f"{url}/hold", json={"until": "2099-01-14", "reason": "booked"},
+                       headers=headers)
+    assert held.status_code == 200
+    assert held.json()["held_until"].startswith("2099-01-14T00:00")
+    assert held.json()["hold_reason"] == "booked"
+    listed = client.get("/api/v1/items", params={"queue": "today"}, headers=headers).json()
+    assert seeded.seed_item not in [i["id"] for i in listed["items"]]
+    assert client.post(f"{url}/release", headers=headers).json()["held_until"] is None
+    assert client.post(f"{url}/release", headers=headers).status_code == 409
+    assert client.post(f"{url}/outreach", json={"channel": "letter", "outcome": "sent"},
+                       headers=headers).status_code == 200
+    assert client.post(f"{url}/outreach", json={"channel": "fax", "outcome": "sent"},
+                       headers=headers).status_code == 422
+    lost = client.post(f"{url}/lost-to-follow-up", json={"reason": "moved away"},
+                       headers=headers)
+    assert lost.json()["status"] == "lost-to-follow-up"
+    assert client.post(f"{url}/hold", json={"until": "2099-01-14", "reason": "x"},
+                       headers=headers).status_code == 409  # closed: nothing to hold
+    actions = [e.action for e in _events(sessions, seeded.seed_item)]
+    assert actions == ["assigned", "held", "hold-released", "outreach", "lost-to-follow-up"]
