@@ -252,6 +252,11 @@ def test_concordance_runs_the_real_rules_and_returns_the_items(
         entries = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "document-concordance")).all()
         assert [(e.actor, e.patient_pk) for e in entries] == [("rafa", pushed.patient_pk)] * 3
+        # The item a verdict was about names the radiologist in its history.
+        documented = session.scalars(select(ItemEvent).where(
+            ItemEvent.item_pk == pushed.concordance_item, ItemEvent.action == "concordance")).all()
+        assert [(e.actor, e.reason) for e in documented] == [
+            ("rafa", "Discordant, documented by rafa")]
 
 
 def test_the_case_holds_findings_biopsies_pathology_and_items(

@@ -281,6 +281,15 @@ def finding_of_item(session: Session, item: Item) -> Finding | None:
     ).one_or_none()
 
 
+def active_items_of_finding(session: Session, finding: Finding) -> list[Item]:
+    """The open and acknowledged items about this finding: whose history a decision on it
+    belongs to."""
+    return list(session.scalars(
+        select(Item).where(Item.patient_pk == finding.patient_pk,
+                           Item.finding_key == finding.finding_key, _status_in(ACTIVE_STATUSES))
+        .order_by(Item.id)))
+
+
 def finding_has_pathology(session: Session, finding: Finding) -> bool:
     """A biopsy that sampled this finding has a pathology result: only then is there a
     radiology-pathology concordance to document for it."""

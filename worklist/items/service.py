@@ -7,7 +7,7 @@ free text that may hold patient details.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -122,7 +122,7 @@ def document_concordance(
     note: str,
     actor: Actor,
     on_case_changed: CaseChangedHook | None,
-    item: Item | None = None,
+    items: Sequence[Item] = (),
 ) -> ConcordanceDecision:
     """Record a radiologist's concordance decision, then let the rules re-evaluate the case."""
     if actor.role != Role.RADIOLOGIST:
@@ -148,17 +148,17 @@ def document_concordance(
         object_id=finding.id, patient_pk=finding.patient_pk, remote_addr=actor.remote_addr,
         detail={"verdict": decision.verdict, "decision": decision.id},
     )
-    if item is not None:
+    said = DocumentedVerdict(verdict).value.replace("-", " ")
+    for item in items:
         # The item's own history names the radiologist and the verdict, whatever the rules
         # then do to the item (close it, or leave it for another step).
-        said = DocumentedVerdict(verdict).value.replace("-", " ")
         session.add(ItemEvent(item_pk=item.id, actor=actor.username, action="concordance",
                               at=decision.decided_at,
                               reason=f"{said.capitalize()}, documented by {actor.username}"
                                      + (f": {note}" if note else ""),
                               data={"status": str(item.status), "verdict": decision.verdict,
                                     "decision": decision.id}))
-        session.flush()
+    session.flush()
     if on_case_changed is not None:
         on_case_changed(session, finding.patient_pk, actor.username)
     return decision

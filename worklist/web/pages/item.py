@@ -150,7 +150,7 @@ def concordance(item_id: RowId, request: Request, session: Db,
         if finding is None:
             raise ItemActionError("this item is not about a finding")
         decision = service.document_concordance(session, finding, chosen, note, principal.actor,
-                                                request.app.state.on_case_changed, row.item)
+                                                request.app.state.on_case_changed, [row.item])
         return decision
 
     return act(request, principal, session, item_id, document, "concordance")
