@@ -20,6 +20,8 @@ from tests.web.conftest import bearer
 from tests.web.morning import add_morning_load
 from tests.web.seed import SEED_SENTENCE, Seeded
 from tests.web.test_pages import csrf, login
+from tests.web.through_pipeline import PushedCase
+from worklist.cases.service import reevaluate_patient
 from worklist.db.base import utcnow
 from worklist.db.models import (
     AuditEntry,
@@ -381,3 +383,22 @@ def test_the_api_holds_assigns_and_logs_outreach_with_the_same_rules(
                        headers=headers).status_code == 409  # closed: nothing to hold
     actions = [e.action for e in _events(sessions, seeded.seed_item)]
     assert actions == ["assigned", "held", "hold-released", "outreach", "lost-to-follow-up"]
+
+
+def test_the_rules_leave_an_item_lost_to_follow_up_closed(
+    pushed_client: TestClient, pushed: PushedCase, sessions: sessionmaker[Session]
+) -> None:
+    """Seed 000 from the pipeline: the asymmetry is still unsampled, so the rules would keep its
+    item open; a coordinator's "lost to follow-up" is a person's decision and stays."""
+    url = f"/api/v1/items/{pushed.unsampled_item}/lost-to-follow-up"
+    response = pushed_client.post(url, json={"reason": "No answer to three calls and a letter"},
+                                  headers=bearer(pushed, "cora"))
+    assert response.status_code == 200 and response.json()["status"] == "lost-to-follow-up"
+    with sessions() as session:
+        reevaluate_patient(session, pushed.patient_pk, "pipeline")
+        session.commit()
+    with sessions() as session:
+        item = session.get(Item, pushed.unsampled_item)
+        assert item is not None and item.status is ItemStatus.LOST_TO_FOLLOW_UP
+    assert [e.action for e in _events(sessions, pushed.unsampled_item)] == [
+        "opened", "lost-to-follow-up"]
