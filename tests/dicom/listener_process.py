@@ -63,7 +63,7 @@ def storescu(port: int, *paths: Path) -> list[int]:
     if tool is None:
         service_missing("dcmtk's storescu")
     run = subprocess.run(
-        [str(tool), "-d", "-aet", "PACS", "-aec", LISTENER_AE, "127.0.0.1", str(port),
+        [str(tool), "-d", "-R", "-aet", "PACS", "-aec", LISTENER_AE, "127.0.0.1", str(port),
          *map(str, paths)],
         capture_output=True, text=True, timeout=120, env=os.environ | {"TCP_NODELAY": "1"})
     return [int(code, 16) for code in re.findall(r"DIMSE Status\s*:\s*0x([0-9A-Fa-f]{4})",
