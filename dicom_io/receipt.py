@@ -26,7 +26,7 @@ from dicom_io.spool import Spool
 class ReceivingFile:
     """The file pynetdicom writes one dataset into. pynetdicom 3.0 uses ``write``,
     ``file.flush``, ``name`` and ``close`` (and unlinks ``name`` after the handler, by then
-    placed or discarded); tests/dicom/test_receipt.py notices if that changes."""
+    placed or discarded); tests/dicom/test_spool.py notices if that changes."""
 
     def __init__(self, writer: ObjectWriter) -> None:
         self._writer = writer
