@@ -361,10 +361,16 @@ def _notes(corpus: Corpus, ours: Push, peer: Push, processes: int, lanes: int,
         f"{ours.cpu_ms_per_instance:.1f} ms per instance its CPU alone caps it at "
         f"{cores * 1000 / ours.cpu_ms_per_instance:,.0f} instances/s on them, before storescu, "
         f"PostgreSQL, the disk and other processes take their share; {peer_name} needs "
-        f"{ours.cpu_ms_per_instance / max(peer.cpu_ms_per_instance, 1e-9):.1f}x less CPU per "
-        "instance" + (", and does not fsync" if peer_name == "storescp" else "")
+        + _cpu_comparison(ours, peer) + (", and does not fsync" if peer_name == "storescp" else "")
         + ". Where the time goes (profile): dicom_io/README.md, Throughput.",
     ]
+
+
+def _cpu_comparison(ours: Push, peer: Push) -> str:
+    theirs, mine = max(peer.cpu_ms_per_instance, 1e-9), max(ours.cpu_ms_per_instance, 1e-9)
+    if theirs <= mine:
+        return f"{mine / theirs:.1f}x less CPU per instance"
+    return f"{theirs / mine:.1f}x more CPU per instance"
 
 
 def _describe(spec: CorpusSpec) -> str:
