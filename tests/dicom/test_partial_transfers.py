@@ -1,6 +1,7 @@
 """Transfers that do not finish leave no patient data behind in ``spool/incoming``: a sender gone
-mid-dataset (FIN or RST), a listener killed outright (swept at its next start), an object over
-the size limit (written no further than the limit). The real ``worklist listener`` process."""
+mid-dataset (FIN or RST) or stalled there until the network timeout, a listener killed outright
+(swept at its next start), an object over the size limit (written no further than the limit).
+Mostly the real ``worklist listener`` process."""
 
 from __future__ import annotations
 
@@ -129,3 +130,32 @@ def test_an_object_over_the_limit_is_written_no_further_than_the_limit(
     assert storescu(listener.port, path) == [0xA701]
     assert _wait_for(lambda: not spool.partial_files())
     assert not list(spool.objects.rglob("*.dcm"))
+
+
+def test_a_sender_stalled_mid_dataset_times_out_and_its_file_goes(
+    settings, sessions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from dicom_io import listener as dicom_listener
+    from dicom_io.ports import Limits
+    from tests.conftest import free_port
+    from worklist.inbox.sink import SqlInboxSink
+
+    spool = Spool(settings.spool_dir)
+    spool.ensure()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool.incoming))  # as `worklist listener` did
+    config = dicom_listener.ListenerConfig(
+        ae_title="WORKLIST", host="127.0.0.1", port=free_port(),
+        limits=Limits(max_object_bytes=MAX_OBJECT_BYTES), network_timeout=1.0)
+    server = dicom_listener.start(config, SqlInboxSink(sessions, spool), spool)
+    try:
+        report = factories.basic_text_sr("Asymmetry. " * 100_000, "BI-RADS 0.")
+        sender = PartialStore(config.port, factories.write(report, tmp_path / "report.dcm"))
+        sender.send(0.5)
+        assert _wait_for(lambda: any(p.stat().st_size > 100_000 for p in spool.partial_files()))
+        assert _wait_for(lambda: not spool.partial_files(), seconds=10), \
+            "the idle association is dropped after the network timeout, and its file with it"
+        sender.reset()
+    finally:
+        server.shutdown()
