@@ -17,7 +17,7 @@ from worklist.db.models import OutreachChannel, OutreachOutcome
 from worklist.items import repository, service
 from worklist.items.service import ItemActionError
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
-from worklist.web.pages.item import NOTICES, act
+from worklist.web.pages.item import act
 from worklist.web.params import MAX_ID, FormText, FreeText, RowId
 
 router = APIRouter(prefix="/items")
@@ -26,13 +26,6 @@ Db = Annotated[Session, Depends(db_session)]
 Text = Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)]
 Username = Annotated[FormText, Form(max_length=service.MAX_USERNAME_LENGTH)]
 MAX_BULK = 200
-NOTICES.update({
-    "assigned": "Owner changed.",
-    "held": "Item put on hold; it comes back to the list by itself on that date.",
-    "released": "Hold ended; the item is back on the list.",
-    "outreach": "Outreach recorded.",
-    "lost": "Item closed as lost to follow-up.",
-})
 
 
 def hold_until(value: str, request: Request) -> datetime:

@@ -30,6 +30,11 @@ NOTICES = {
     "resolved": "Item resolved.",
     "dismissed": "Item dismissed.",
     "concordance": "Concordance documented; the case was re-evaluated.",
+    "assigned": "Owner changed.",
+    "held": "Item put on hold; it comes back to the list by itself on that date.",
+    "released": "Hold ended; the item is back on the list.",
+    "outreach": "Outreach recorded.",
+    "lost": "Item closed as lost to follow-up.",
 }
 MISSING_VERDICT = ("Choose one verdict (concordant benign, concordant malignant, discordant or "
                    "high risk) before documenting concordance; nothing was recorded.")
