@@ -1,7 +1,7 @@
 """A coordinator's morning: who owns an item, holds until a date, the outreach log, and the
 ``lost-to-follow-up`` status (longer than the status column was).
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
