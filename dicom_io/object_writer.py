@@ -37,6 +37,9 @@ _PIXEL_DATA = 0x7FE00010
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN",
                        b"UR", b"UT", b"UV"})
 _READ, _SKIP = 0, 1
+_MAX_DEPTH = 128
+"""Sequence nesting the walk follows (its generators nest per level; deeper would exhaust the
+stack): deeper objects are kept whole and refused by ``structure.check_structure``."""
 
 # A request from the walk to the feeder: read this many bytes (sent back), or let them go by.
 _Want = tuple[int, int]
@@ -77,6 +80,7 @@ class _HeaderWalk:
         self.failed: type[Exception] | None = None
         self._at_boundary = False
         self._buffer = bytearray()
+        self._depth = 0
         self._generator = self._stream()
         self._want: _Want | None = next(self._generator)
         self._left = self._want[1]
@@ -100,7 +104,7 @@ class _HeaderWalk:
                     answer = bytes(self._buffer) if kind == _READ else None
                     self._buffer.clear()
                     self._next(answer)
-        except (_Unwalkable, _Broken, struct.error) as error:
+        except (_Unwalkable, _Broken, struct.error, RecursionError) as error:
             self.failed = type(error)
             self._want = None
 
@@ -171,6 +175,15 @@ class _HeaderWalk:
                 yield (_SKIP, length)
 
     def _items(self, explicit: bool, order: str) -> Generator[_Want, bytes | None, None]:
+        self._depth += 1
+        if self._depth > _MAX_DEPTH:
+            raise _Unwalkable()
+        try:
+            yield from self._item_list(explicit, order)
+        finally:
+            self._depth -= 1
+
+    def _item_list(self, explicit: bool, order: str) -> Generator[_Want, bytes | None, None]:
         while True:
             raw = yield (_READ, 8)
             assert raw is not None
