@@ -92,6 +92,7 @@ def _store_report(session: Session, inbox: InboxObject, patient: Patient, study:
         report.predecessor_uids = list(result.report.predecessor_uids)
         report.text = result.report.text
         report.facts = to_json(facts)
+        report.interpreter = result.report.interpreter[:128]
     else:
         report.kind = "other"
         report.facts = {}

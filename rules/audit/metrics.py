@@ -1,0 +1,217 @@
+"""The audit's numbers, each with the examinations behind it.
+
+Definitions: ACR BI-RADS Atlas 5th ed., follow-up and outcome monitoring. Benchmarks: the Atlas's
+acceptable ranges for screening (recall 5-12%, cancer detection >= 2.5 per 1,000, PPV1 3-8%, PPV2
+20-40%, PPV3 20-45%) and the BCSC medians for screening digital mammography (Lehman et al.,
+Radiology 2017: recall 11.6%, CDR 5.1 per 1,000, PPV1 4.4%, PPV2 25.6%, PPV3 28.6%, sensitivity
+86.9%, specificity 88.9%).
+
+- The recall (abnormal interpretation) rate counts every examination of the period.
+- Every number that needs an outcome (cancer detection, PPVs, TP/FP/TN/FN, sensitivity,
+  specificity, cancer characteristics) counts only examinations whose year has passed; the others
+  are counted apart as *outcome pending*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rules.audit.characteristics import CancerType, NodeStatus, SizeClass
+from rules.audit.exams import Purpose
+from rules.audit.outcomes import ExamOutcome, Outcome
+
+PERCENT = 100.0
+PER_THOUSAND = 1000.0
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    low: float | None = None
+    high: float | None = None
+    median: float | None = None
+
+    @property
+    def text(self) -> str:
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g}-{self.high:g}"
+        if self.low is not None:
+            return f">= {self.low:g}"
+        return ""
+
+
+SCREENING_BENCHMARKS: dict[str, Benchmark] = {
+    "recall_rate": Benchmark(5, 12, 11.6),
+    "cdr": Benchmark(2.5, None, 5.1),
+    "ppv1": Benchmark(3, 8, 4.4),
+    "ppv2": Benchmark(20, 40, 25.6),
+    "ppv3": Benchmark(20, 45, 28.6),
+    "sensitivity": Benchmark(None, None, 86.9),
+    "specificity": Benchmark(None, None, 88.9),
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    numerator: tuple[str, ...]
+    """Uids of the examinations counted above the line."""
+    denominator: tuple[str, ...]
+    scale: float = PERCENT
+    benchmark: Benchmark | None = None
+
+    @property
+    def value(self) -> float | None:
+        """None when nothing is below the line: not computable, never shown as 0."""
+        return len(self.numerator) * self.scale / len(self.denominator) if self.denominator else None
+
+    @property
+    def unit(self) -> str:
+        return "%" if self.scale == PERCENT else "per 1,000"
+
+    @property
+    def within(self) -> bool | None:
+        value, bench = self.value, self.benchmark
+        if value is None or bench is None or (bench.low is None and bench.high is None):
+            return None
+        return (bench.low is None or value >= bench.low) and (bench.high is None or value <= bench.high)
+
+    @property
+    def shown(self) -> str:
+        value = self.value
+        return "not computable" if value is None else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    exams: tuple[str, ...]
+
+    @property
+    def value(self) -> int:
+        return len(self.exams)
+
+
+@dataclass
+class Summary:
+    """One purpose's audit for one group (the facility, or one interpreting physician)."""
+
+    purpose: Purpose
+    reader: str | None
+    counts: list[Count] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    characteristics: list[Count] = field(default_factory=list)
+    lost: list[ExamOutcome] = field(default_factory=list)
+
+    def lists(self) -> dict[str, tuple[str, ...]]:
+        """Every number's examinations by its key (``cdr.numerator``, ``tp``...), for links."""
+        found = {c.key: c.exams for c in [*self.counts, *self.characteristics]}
+        for m in self.metrics:
+            found[f"{m.key}.numerator"] = m.numerator
+            found[f"{m.key}.denominator"] = m.denominator
+        return found
+
+
+def _uids(rows: Iterable[ExamOutcome], keep: Callable[[ExamOutcome], bool]) -> tuple[str, ...]:
+    return tuple(r.exam.uid for r in rows if keep(r))
+
+
+def summarize(rows: Sequence[ExamOutcome], purpose: Purpose, reader: str | None = None
+              ) -> Summary:
+    """The audit of ``rows`` (examinations of one purpose, already chosen by period and reader)."""
+    rows = [r for r in rows if r.exam.purpose is purpose]
+    closed = [r for r in rows if r.window_closed]
+    bench = SCREENING_BENCHMARKS if purpose is Purpose.SCREENING else {}
+    every = _uids(rows, lambda r: True)
+    positive = _uids(rows, lambda r: r.exam.positive)
+    closed_all = _uids(closed, lambda r: True)
+    closed_positive = _uids(closed, lambda r: r.exam.positive)
+    tp = _uids(closed, lambda r: r.outcome is Outcome.TRUE_POSITIVE)
+    fp = _uids(closed, lambda r: r.outcome is Outcome.FALSE_POSITIVE)
+    tn = _uids(closed, lambda r: r.outcome is Outcome.TRUE_NEGATIVE)
+    fn = _uids(closed, lambda r: r.outcome is Outcome.FALSE_NEGATIVE)
+    recommended = _uids(closed, lambda r: r.exam.positive and r.tissue_recommended)
+    biopsied = _uids(closed, lambda r: r.biopsied)
+    tp_set = set(tp)
+    summary = Summary(purpose, reader)
+    summary.counts = [
+        Count("exams", "examinations", every),
+        Count("positive", "positive (abnormal interpretation)", positive),
+        Count("closed", "outcome known (year passed)", closed_all),
+        Count("pending", "outcome pending (year not passed)",
+              _uids(rows, lambda r: not r.window_closed)),
+        Count("pending_cancers", "of which cancer already found",
+              _uids(rows, lambda r: not r.window_closed and r.has_cancer)),
+        Count("tp", "true positive", tp),
+        Count("fp", "false positive", fp),
+        Count("tn", "true negative", tn),
+        Count("fn", "false negative", fn),
+        Count("lost", "lost to follow-up", _uids(rows, lambda r: r.lost_to_follow_up)),
+    ]
+    rate_label = "recall rate" if purpose is Purpose.SCREENING else "abnormal interpretation rate"
+    metrics = [Metric("recall_rate", rate_label, positive, every, PERCENT,
+                      bench.get("recall_rate")),
+               Metric("cdr", "cancer detection rate", tp, closed_all, PER_THOUSAND,
+                      bench.get("cdr"))]
+    if purpose is Purpose.SCREENING:
+        metrics.append(Metric("ppv1", "PPV1 (abnormal interpretation)", tp, closed_positive,
+                              PERCENT, bench.get("ppv1")))
+    metrics += [
+        Metric("ppv2", "PPV2 (tissue diagnosis recommended)",
+               tuple(u for u in recommended if u in tp_set), recommended, PERCENT,
+               bench.get("ppv2")),
+        Metric("ppv3", "PPV3 (biopsy performed)", tuple(u for u in biopsied if u in tp_set),
+               biopsied, PERCENT, bench.get("ppv3")),
+        Metric("sensitivity", "sensitivity", tp, tp + fn, PERCENT, bench.get("sensitivity")),
+        Metric("specificity", "specificity", tn, tn + fp, PERCENT, bench.get("specificity")),
+    ]
+    summary.metrics = metrics
+    detected = [r for r in closed if r.outcome is Outcome.TRUE_POSITIVE and r.cancer]
+    invasive = [r for r in detected if r.cancer and r.cancer.type is CancerType.INVASIVE]
+    summary.characteristics = [
+        Count("invasive", "invasive", _uids(invasive, lambda r: True)),
+        Count("dcis", "DCIS", _uids(detected, lambda r: r.cancer is not None
+                                    and r.cancer.type is CancerType.DCIS)),
+        Count("type_not_stated", "type not stated", _uids(
+            detected, lambda r: r.cancer is not None and r.cancer.type is CancerType.NOT_STATED)),
+        Count("invasive_small", "invasive <= 10 mm", _uids(
+            invasive, lambda r: r.cancer is not None and r.cancer.size is SizeClass.MINIMAL)),
+        Count("invasive_large", "invasive > 10 mm", _uids(
+            invasive, lambda r: r.cancer is not None and r.cancer.size is SizeClass.LARGER)),
+        Count("size_not_stated", "invasive, size not stated", _uids(
+            invasive, lambda r: r.cancer is not None and r.cancer.size is SizeClass.NOT_STATED)),
+        Count("node_negative", "invasive, node-negative", _uids(
+            invasive, lambda r: r.cancer is not None and r.cancer.nodes is NodeStatus.NEGATIVE)),
+        Count("node_positive", "invasive, node-positive", _uids(
+            invasive, lambda r: r.cancer is not None and r.cancer.nodes is NodeStatus.POSITIVE)),
+        Count("nodes_not_stated", "invasive, nodes not stated", _uids(
+            invasive, lambda r: r.cancer is not None and r.cancer.nodes is NodeStatus.NOT_STATED)),
+    ]
+    summary.lost = [r for r in rows if r.lost_to_follow_up]
+    return summary
+
+
+def in_period(rows: Iterable[ExamOutcome], start: datetime, end: datetime,
+              reader: str | None = None) -> list[ExamOutcome]:
+    """Examinations performed from ``start`` (included) to ``end`` (excluded), of one reader when
+    given."""
+    return [r for r in rows if start <= r.exam.performed_at < end
+            and (reader is None or r.exam.reader == reader)]
+
+
+def quarters(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """Calendar quarters overlapping [start, end), each cut to the period: (label, from, to)."""
+    found = []
+    year, quarter = start.year, (start.month - 1) // 3
+    while True:
+        q_start = start.replace(year=year, month=quarter * 3 + 1, day=1, hour=0, minute=0,
+                                second=0, microsecond=0)
+        if q_start >= end:
+            return found
+        q_end = q_start.replace(year=year + 1, month=1) if quarter == 3 else \
+            q_start.replace(month=quarter * 3 + 4)
+        found.append((f"{year} Q{quarter + 1}", max(q_start, start), min(q_end, end)))
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
