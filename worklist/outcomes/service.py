@@ -51,8 +51,8 @@ class Audit:
     summaries: dict[Purpose, Summary]
     readers: dict[str, dict[Purpose, Summary]]
     """Each interpreting physician of the period (all of them, even with a reader chosen)."""
-    trend: list[tuple[str, Summary]]
-    """Screening, by calendar quarter of the period."""
+    trend: list[tuple[str, Period, Summary]]
+    """Screening, by calendar quarter of the period (cut to the period)."""
     exams: dict[str, ExamOutcome] = field(default_factory=dict)
     left_out: int = 0
 
@@ -81,7 +81,8 @@ def run_audit(session: Session, period: Period, reader: str | None = None,
     for name in sorted({reader_of(r) for r in chosen}):
         theirs = [r for r in chosen if reader_of(r) == name]
         readers[name] = {p: summarize(theirs, p, name) for p in Purpose}
-    trend = [(label, summarize(in_period(mine, q_start, q_end), Purpose.SCREENING, reader))
+    trend = [(label, Period(q_start.date(), (q_end - timedelta(days=1)).date()),
+              summarize(in_period(mine, q_start, q_end), Purpose.SCREENING, reader))
              for label, q_start, q_end in quarters(period.start, period.end)]
     return Audit(
         period=period, reader=reader, as_of=as_of,
