@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -58,8 +59,9 @@ def demo(
     ae_title: str = "DEMOPACS",
     called_ae: str | None = None,
     hl7_port: int | None = None,
-    history: bool = typer.Option(True, help="Also send about three years of screening and "
-                                 "work-up (generated patients HIST-*), for the outcomes audit."),
+    history: Annotated[bool, typer.Option(
+        help="Also send about three years of screening and work-up (generated patients HIST-*), "
+             "for the outcomes audit.")] = True,
 ) -> None:
     """Push a sample set of studies over DICOM (and pathology results over HL7) to the running
     listeners."""

@@ -17,7 +17,7 @@ from rules.site import load_site_config
 from worklist.commands.users import database, fail, operator
 from worklist.outcomes.export import to_csv
 from worklist.outcomes.pdf import to_pdf
-from worklist.outcomes.service import (Audit, Period, last_twelve_months, record_audit_view,
+from worklist.outcomes.service import (Audit, Period, latest_known_year, record_audit_view,
                                        run_audit)
 
 
@@ -48,13 +48,15 @@ def _counts_table(audit: Audit) -> Table:
 
 
 def _readers_table(audit: Audit) -> Table:
-    table = Table(title="Each interpreting physician (screening | diagnostic)", title_justify="left")
+    table = Table(title="Each interpreting physician (screening | diagnostic)", title_justify="left",
+                  caption="- : not computable (nothing below the line)", caption_justify="left")
     for column in ("physician", "screens", "recall %", "CDR", "PPV1 %", "PPV2 %", "PPV3 %",
                    "diagnostic", "abnormal %", "PPV3 %", "pending"):
         table.add_column(column, justify="left" if column == "physician" else "right")
     for name, summaries in audit.readers.items():
         s, d = summaries[Purpose.SCREENING], summaries[Purpose.DIAGNOSTIC]
-        sm, dm = ({m.key: m.shown for m in x.metrics} for x in (s, d))
+        sm, dm = ({m.key: m.shown.replace("not computable", "-") for m in x.metrics}
+                  for x in (s, d))
         pending = sum(c.value for x in (s, d) for c in x.counts if c.key == "pending")
         table.add_row(name, str(s.counts[0].value), sm["recall_rate"], sm["cdr"], sm["ppv1"],
                       sm["ppv2"], sm["ppv3"], str(d.counts[0].value), dm["recall_rate"],
@@ -78,15 +80,15 @@ def print_audit(audit: Audit, console: Console) -> None:
 
 def outcomes_audit(
     from_: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"],
-                                      help="First day of the period (default: a year ago)."),
+                                      help="First day of the period (default: the latest 12 months whose year has passed)."),
     to: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"],
-                                   help="Last day of the period, included (default: today)."),
+                                   help="Last day of the period, included (default: a year and a day ago)."),
     physician: str | None = typer.Option(None, help="One interpreting physician, as listed."),
     out: Path = typer.Option(Path("."), help="Directory for the CSV and PDF files."),
     facility: str = typer.Option("", help="Facility name printed on the PDF."),
 ) -> None:
     """The MQSA medical outcomes audit: prints the numbers and writes CSV and PDF files."""
-    default = last_twelve_months()
+    default = latest_known_year()
     period = Period(from_.date() if from_ else default.first, to.date() if to else default.last)
     if period.last < period.first:
         raise fail("--to is before --from")

@@ -116,7 +116,7 @@ def _patient_story(number: int, draw: random.Random) -> dict[str, Any]:
         key, reader = f"s{index}", draw.choice(READERS)
         side, clock, size = draw.choice("LR"), draw.randint(1, 11), draw.randint(6, 18)
         roll = draw.random()
-        if roll < 0.875:
+        if roll < 0.885:
             events += _screen(day, key, reader, draw.choice((
                 "BI-RADS 1, negative. Continue annual screening mammography.",
                 "BI-RADS 2, benign. Continue annual screening mammography.")))

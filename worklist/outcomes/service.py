@@ -38,9 +38,12 @@ class Period:
         return f"{self.first.isoformat()} to {self.last.isoformat()}"
 
 
-def last_twelve_months(today: date | None = None) -> Period:
+def latest_known_year(today: date | None = None) -> Period:
+    """The default period: the latest twelve months whose examinations have all had their year,
+    so every outcome is known (examinations made after it are still pending)."""
     today = today or utcnow().date()
-    return Period(today - timedelta(days=365), today)
+    last = today - timedelta(days=366)
+    return Period(last - timedelta(days=364), last)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from rules.site import load_site_config
 from worklist.db.models import Role
 from worklist.outcomes.export import to_csv
 from worklist.outcomes.pdf import to_pdf
-from worklist.outcomes.service import (Audit, Period, last_twelve_months, reader_of,
+from worklist.outcomes.service import (Audit, Period, latest_known_year, reader_of,
                                        record_audit_view, run_audit)
 from worklist.web.auth import Principal, db_session, require
 from worklist.web.charts import LineChart, Point, line_chart
@@ -44,7 +44,7 @@ class PurposeChoice(StrEnum):
 
 
 def _period(first: str, last: str) -> Period:
-    default = last_twelve_months()
+    default = latest_known_year()
     period = Period(day(first, "from") or default.first, day(last, "to") or default.last)
     if period.last < period.first:
         raise HTTPException(422, "to: before from")
