@@ -19,6 +19,9 @@ DIAGNOSTIC_ASSESSMENTS = {"1": 0.10, "2": 0.50, "3": 0.17, "4A": 0.09, "4B": 0.0
 MALIGNANT_SHARE = {"4A": 0.06, "4B": 0.25, "4C": 0.70, "5": 0.95}
 """Within each suspicious category, the share whose biopsy shows cancer (ACR Atlas ranges)."""
 BIOPSIED_SHARE = 0.92
+WORK_UP_SHARE = 0.15
+"""Of recalled screens (BI-RADS 0), the share whose work-up recommends tissue diagnosis."""
+WORK_UP_ASSESSMENTS = {"4A": 0.40, "4B": 0.30, "4C": 0.20, "5": 0.10}
 READERS = [f"SEEDREADER{n:02d}, SYNTHETIC, MD" for n in range(1, 13)]
 
 
@@ -58,6 +61,31 @@ SELECT '2.25.8' || (:uid_base + g), patient_pk, 'radiology',
                                                 WHEN r_side < 0.5 THEN 'L' ELSE 'R' END))),
        (CAST(:readers AS text[]))[1 + floor(r_reader * :reader_count)::int], moment, moment
 FROM assessed
+"""
+
+# A share of recalled screens is worked up to a diagnostic examination recommending tissue
+# diagnosis ten days later, on the recalled breast: the screen's PPV2/PPV3 and detected cancers.
+_WORK_UP = """
+INSERT INTO reports (sop_instance_uid, patient_pk, kind, title, observed_at, predecessor_uids,
+                     text, machine_readable, facts, interpreter, created_at, updated_at)
+WITH recalled AS MATERIALIZED (
+    SELECT r.id, r.patient_pk, r.observed_at + interval '10 days' AS moment,
+           r.facts -> 'assessments' -> 0 ->> 'laterality' AS side,
+           random() AS r_work_up, random() AS r_category, random() AS r_reader
+    FROM reports AS r JOIN seed_patient AS p ON p.id = r.patient_pk
+    WHERE r.kind = 'radiology' AND r.id > :reports_before
+      AND r.facts -> 'assessments' -> 0 ->> 'category' = '0'
+      AND r.observed_at < now() - interval '12 days'
+)
+SELECT '2.25.6' || id, patient_pk, 'radiology', 'Mammography Diagnostic Report', moment,
+       '[]'::json, '', true,
+       json_build_object('source_uid', '2.25.6' || id, 'kind', 'radiology',
+                         'assessments', json_build_array(json_build_object(
+                             'category', (CAST(:categories AS text[]))[
+                                 width_bucket(r_category, CAST(:bounds AS float8[]))],
+                             'laterality', side))),
+       (CAST(:readers AS text[]))[1 + floor(r_reader * :reader_count)::int], moment, moment
+FROM recalled WHERE r_work_up < :work_up_share
 """
 
 _PATHOLOGY = """
@@ -103,7 +131,8 @@ FROM written AS w JOIN judged AS j ON w.sop_instance_uid = '2.25.7' || j.id
 def seed_exams(connection: Connection, exams: int, patients: int, years: float
                ) -> tuple[int, int]:
     """Add ``exams`` examinations over the past ``years`` (to the seeded patients numbered in
-    ``seed_patient``) and their pathology; returns (examinations, pathology results)."""
+    ``seed_patient``), the work-up of some recalls, and pathology; returns (examinations with
+    the work-up ones, pathology results)."""
     if exams <= 0:
         return 0, 0
     before = connection.execute(text("SELECT COALESCE(max(id), 0) FROM reports")).scalar_one()
@@ -116,6 +145,10 @@ def seed_exams(connection: Connection, exams: int, patients: int, years: float
         "diag_bounds": diag_bounds, "readers": READERS, "reader_count": len(READERS),
     }
     made = connection.execute(text(_EXAMS), parameters).rowcount
+    categories, bounds = _bounds(WORK_UP_ASSESSMENTS)
+    made += connection.execute(text(_WORK_UP), {
+        "reports_before": before, "categories": categories, "bounds": bounds,
+        "work_up_share": WORK_UP_SHARE, "readers": READERS, "reader_count": len(READERS)}).rowcount
     suspicious = list(MALIGNANT_SHARE)
     results = connection.execute(text(_PATHOLOGY), {
         "reports_before": before, "suspicious": suspicious,
