@@ -20,8 +20,9 @@ from tests.outcomes.cohort import AS_OF, B_READER
 from tests.outcomes.stored import store_cohort
 from tests.outcomes.test_cohort_metrics import numbers
 from worklist.cli import app
-from worklist.db.models import AuditEntry
+from worklist.db.models import AuditEntry, Item, Patient
 from worklist.outcomes.export import to_csv
+from worklist.outcomes.lost import LOST_STATUS
 from worklist.outcomes.pdf import to_pdf
 from worklist.outcomes.service import Period, run_audit
 from worklist.settings import Settings, get_settings
@@ -123,3 +124,23 @@ def test_the_cli_prints_the_audit_and_writes_the_files(
     # The audit itself, and the one patient it names (P11, lost to follow-up).
     assert len(entries) == 2 and len({e.patient_pk for e in entries if e.patient_pk}) == 1
     assert datetime.now(UTC) > AS_OF  # the cohort's years have all passed by now
+
+
+@pytest.mark.skipif(LOST_STATUS is None, reason="the worklist has no lost-to-follow-up status yet "
+                                                "(it comes with the coordinator's morning list)")
+def test_a_coordinators_lost_mark_lists_the_exam_before_its_year_ends(
+    sessions: sessionmaker[Session],
+) -> None:
+    store_cohort(sessions)
+    as_of = datetime(2025, 1, 15, tzinfo=UTC)  # P4's screen (2024-04-01) has not had its year
+    with sessions() as session:
+        assert "p4-s" not in {r.exam.uid for r in run_audit(session, YEAR_2024, as_of=as_of)
+                              .summaries[Purpose.SCREENING].lost}
+        patient = session.scalars(select(Patient).where(Patient.patient_id == "P4")).one()
+        session.add(Item(patient_pk=patient.id, item_key="follow-up-due:x", kind="follow-up-due",
+                         status=LOST_STATUS, priority="routine",
+                         evidence=[{"source_uid": "p4-s", "text": "BI-RADS 3"}],
+                         opened_at=as_of, due_at=as_of))
+        session.commit()
+        lost = run_audit(session, YEAR_2024, as_of=as_of).summaries[Purpose.SCREENING].lost
+    assert [r.exam.uid for r in lost] == ["p4-s"]
