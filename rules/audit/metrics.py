@@ -65,7 +65,9 @@ class Metric:
     @property
     def value(self) -> float | None:
         """None when nothing is below the line: not computable, never shown as 0."""
-        return len(self.numerator) * self.scale / len(self.denominator) if self.denominator else None
+        if not self.denominator:
+            return None
+        return len(self.numerator) * self.scale / len(self.denominator)
 
     @property
     def unit(self) -> str:
@@ -76,7 +78,8 @@ class Metric:
         value, bench = self.value, self.benchmark
         if value is None or bench is None or (bench.low is None and bench.high is None):
             return None
-        return (bench.low is None or value >= bench.low) and (bench.high is None or value <= bench.high)
+        return ((bench.low is None or value >= bench.low)
+                and (bench.high is None or value <= bench.high))
 
     @property
     def shown(self) -> str:

@@ -41,7 +41,8 @@ def test_the_history_reads_back_into_a_meaningful_audit() -> None:
                         str(dataset.get("StudyDescription", "")), document.interpreter,
                         tuple((a.laterality, a.category) for a in facts.assessments)))
                 elif facts.kind is ReportKind.PROCEDURE:
-                    biopsy_sides[(number, moment.date().isoformat())] = facts.procedures[0].laterality
+                    side = facts.procedures[0].laterality
+                    biopsy_sides[(number, moment.date().isoformat())] = side
                 elif facts.kind is ReportKind.PATHOLOGY:
                     for index, specimen in enumerate(facts.pathology):
                         tissue.append(TissueResult(f"{document.uid}#{index}", number,

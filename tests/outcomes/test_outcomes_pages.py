@@ -87,8 +87,8 @@ def test_page_exams_csv_and_pdf(settings: Settings, sessions: sessionmaker[Sessi
     assert {e.actor for e in entries if e.action == "export-outcomes-audit"} == {"ada", "rafa"}
 
 
-def test_in_the_browser(settings: Settings, sessions: sessionmaker[Session], browser: Any,  # noqa: F811
-                        tmp_path: Path) -> None:
+def test_in_the_browser(settings: Settings, sessions: sessionmaker[Session],
+                        browser: Any, tmp_path: Path) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     app, stored = _app(settings, sessions)

@@ -48,7 +48,8 @@ def _counts_table(audit: Audit) -> Table:
 
 
 def _readers_table(audit: Audit) -> Table:
-    table = Table(title="Each interpreting physician (screening | diagnostic)", title_justify="left",
+    table = Table(title="Each interpreting physician (screening | diagnostic)",
+                  title_justify="left",
                   caption="- : not computable (nothing below the line)", caption_justify="left")
     for column in ("physician", "screens", "recall %", "CDR", "PPV1 %", "PPV2 %", "PPV3 %",
                    "diagnostic", "abnormal %", "PPV3 %", "pending"):
@@ -80,9 +81,11 @@ def print_audit(audit: Audit, console: Console) -> None:
 
 def outcomes_audit(
     from_: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"],
-                                      help="First day of the period (default: the latest 12 months whose year has passed)."),
+                                      help="First day of the period (default: the latest 12 "
+                                           "months whose year has passed)."),
     to: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"],
-                                   help="Last day of the period, included (default: a year and a day ago)."),
+                                   help="Last day of the period, included (default: a year "
+                                        "and a day ago)."),
     physician: str | None = typer.Option(None, help="One interpreting physician, as listed."),
     out: Path = typer.Option(Path("."), help="Directory for the CSV and PDF files."),
     facility: str = typer.Option("", help="Facility name printed on the PDF."),

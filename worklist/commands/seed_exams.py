@@ -100,7 +100,8 @@ WITH suspicious AS MATERIALIZED (
 ), judged AS (
     SELECT s.*, s.r_malignant < (CAST(:malignant_share AS float8[]))[
                array_position(CAST(:suspicious AS text[]), s.category)] AS malignant
-    FROM suspicious AS s WHERE s.r_biopsy < :biopsied_share AND s.observed_at < now() - interval '10 days'
+    FROM suspicious AS s
+    WHERE s.r_biopsy < :biopsied_share AND s.observed_at < now() - interval '10 days'
 ), written AS (
     INSERT INTO reports (sop_instance_uid, patient_pk, kind, title, observed_at, predecessor_uids,
                          text, machine_readable, facts, interpreter, created_at, updated_at)

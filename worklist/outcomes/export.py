@@ -32,7 +32,8 @@ def _summary_rows(summary: Summary, group: str) -> Iterator[list[object]]:
 
 def rows(audit: Audit) -> Iterator[list[str]]:
     yield safe_row(["MQSA medical outcomes audit", audit.period.label,
-                    "physician: " + (audit.reader or "all"), "as of " + audit.as_of.date().isoformat()])
+                    "physician: " + (audit.reader or "all"),
+                    "as of " + audit.as_of.date().isoformat()])
     yield safe_row(HEADER)
     for purpose in Purpose:
         yield from map(safe_row, _summary_rows(audit.summaries[purpose], audit.reader or FACILITY))

@@ -117,5 +117,6 @@ def to_pdf(audit: Audit, facility: str = "") -> bytes:
     pdf.cell(0, 7, f"Lost to follow-up ({len(lost)})", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _table(pdf, ["patient ID", "examination", "purpose", "assessment", "physician"],
            [[r.exam.patient_id, r.exam.performed_at.date().isoformat(), r.exam.purpose.value,
-             f"BI-RADS {r.exam.assessment.value}", reader_of(r)] for r in lost], [40, 28, 26, 24, 62])
+             f"BI-RADS {r.exam.assessment.value}", reader_of(r)] for r in lost],
+           [40, 28, 26, 24, 62])
     return bytes(pdf.output())

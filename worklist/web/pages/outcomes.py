@@ -118,7 +118,7 @@ def outcomes_exams(
     shown = rows[:MAX_LISTED]
     labels = {c.key: c.label for c in [*audit.summaries[chosen].counts,
                                        *audit.summaries[chosen].characteristics]}
-    labels |= {f"{m.key}.{part}": f"{m.label}, {'numerator' if part == 'numerator' else 'denominator'}"
+    labels |= {f"{m.key}.{part}": f"{m.label}, {part}"
                for m in audit.summaries[chosen].metrics for part in ("numerator", "denominator")}
     record_view(session, principal, "view-outcomes-exams", object_type="outcomes-audit",
                 object_id=period.label, patient_pks=[r.exam.patient_pk for r in shown],
