@@ -1,11 +1,13 @@
 -- The peer of bench/bench_audit.py: the rows the outcomes audit reads, fetched bare through
--- psycopg (no ORM, no rules). Two statements, separated by a line holding only ';'.
--- Parameters: %(start)s and %(end)s, the period's first moment and a year past its end.
+-- psycopg (no ORM, no rules). Statements are separated by a line holding only ';'.
+-- Parameters: %(start)s, %(end)s (the period) and %(horizon)s (a year past its end).
 
--- 1. Radiology reports of the period and the year after, with their assessments.
-SELECT r.sop_instance_uid, r.patient_pk, p.patient_id,
-       COALESCE(r.observed_at, s.study_date), r.title, s.description, r.interpreter,
-       r.predecessor_uids, r.facts -> 'assessments'
+-- 1. Radiology reports of the period, each assessment folded to side:category.
+SELECT r.sop_instance_uid, r.patient_pk, p.patient_id, COALESCE(r.observed_at, s.study_date),
+       r.title, s.description, r.interpreter,
+       CASE WHEN json_array_length(r.predecessor_uids) > 0 THEN CAST(r.predecessor_uids AS TEXT) END,
+       (SELECT string_agg(COALESCE(a ->> 'laterality', '') || ':' || (a ->> 'category'), ',')
+        FROM json_array_elements(r.facts -> 'assessments') AS a)
 FROM reports AS r
 JOIN patients AS p ON p.id = r.patient_pk
 LEFT JOIN studies AS s ON s.id = r.study_pk
@@ -13,7 +15,26 @@ WHERE r.kind = 'radiology'
   AND ((r.observed_at >= %(start)s AND r.observed_at < %(end)s)
        OR (r.observed_at IS NULL AND s.study_date >= %(start)s AND s.study_date < %(end)s))
 ;
--- 2. Pathology results dated by their biopsy, else their report.
+-- 2. Reports of the year after that can change an outcome: patients with a tissue diagnosis or
+--    a positive report in the period, and addenda.
+SELECT r.sop_instance_uid, r.patient_pk, p.patient_id, COALESCE(r.observed_at, s.study_date),
+       r.title, s.description, r.interpreter,
+       CASE WHEN json_array_length(r.predecessor_uids) > 0 THEN CAST(r.predecessor_uids AS TEXT) END,
+       (SELECT string_agg(COALESCE(a ->> 'laterality', '') || ':' || (a ->> 'category'), ',')
+        FROM json_array_elements(r.facts -> 'assessments') AS a)
+FROM reports AS r
+JOIN patients AS p ON p.id = r.patient_pk
+LEFT JOIN studies AS s ON s.id = r.study_pk
+WHERE r.kind = 'radiology' AND r.observed_at >= %(end)s AND r.observed_at < %(horizon)s
+  AND (r.patient_pk IN (SELECT patient_pk FROM pathology_results)
+       OR r.patient_pk IN (
+           SELECT q.patient_pk FROM reports AS q
+           CROSS JOIN LATERAL json_array_elements(q.facts -> 'assessments') AS a
+           WHERE q.kind = 'radiology' AND q.observed_at >= %(start)s AND q.observed_at < %(end)s
+             AND a ->> 'category' NOT IN ('1', '2', '6'))
+       OR json_array_length(r.predecessor_uids) > 0)
+;
+-- 3. Pathology results dated by their biopsy, else their report.
 SELECT r.sop_instance_uid, pr.specimen_index, pr.patient_pk,
        COALESCE(pr.laterality, b.laterality), COALESCE(b.performed_at, r.observed_at),
        pr.category, pr.lesions, CASE WHEN pr.category = 'malignant' THEN r.text ELSE '' END
@@ -21,4 +42,4 @@ FROM pathology_results AS pr
 JOIN reports AS r ON r.id = pr.report_pk
 LEFT JOIN procedures AS b ON b.id = pr.procedure_pk
 WHERE COALESCE(b.performed_at, r.observed_at) >= %(start)s
-  AND COALESCE(b.performed_at, r.observed_at) < %(end)s
+  AND COALESCE(b.performed_at, r.observed_at) < %(horizon)s

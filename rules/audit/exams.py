@@ -46,6 +46,9 @@ _POSITIVE = {
 }
 
 
+_TISSUE = frozenset(c for c in Birads if c.suspicious)
+
+
 def more_abnormal(a: Birads, b: Birads) -> Birads:
     return a if _RANK[a] >= _RANK[b] else b
 
@@ -65,7 +68,7 @@ class PurposeWords:
     excluded: tuple[str, ...] = ("mri", "magnetic resonance")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RadiologyReport:
     """What the audit needs of one radiology report (the product reads it from the stored facts)."""
 
@@ -82,7 +85,7 @@ class RadiologyReport:
     """Earlier reports this one is an addendum to."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Exam:
     uid: str
     patient_pk: int
@@ -92,33 +95,40 @@ class Exam:
     reader: str
     breasts: tuple[tuple[Laterality, Birads], ...]
     """Each audited breast with its final assessment (category 6 breasts left out)."""
-
-    @property
-    def assessment(self) -> Birads:
-        """The examination's overall assessment: its most abnormal breast."""
-        overall = self.breasts[0][1]
-        for _, category in self.breasts[1:]:
-            overall = more_abnormal(overall, category)
-        return overall
+    # Worked out once from the above (``exam``): the audit asks them of every examination often.
+    assessment: Birads
+    """The examination's overall assessment: its most abnormal breast."""
+    sides: tuple[Laterality, ...]
+    positive_sides: frozenset[Laterality]
+    positive: bool
+    recommends_tissue: bool
+    """BI-RADS 4 or 5 on a breast."""
 
     def category(self, side: Laterality) -> Birads | None:
         return next((c for s, c in self.breasts if s is side), None)
 
     def positive_breast(self, side: Laterality) -> bool:
-        category = self.category(side)
-        return category is not None and category in _POSITIVE[self.purpose]
+        return side in self.positive_sides
 
-    @property
-    def positive(self) -> bool:
-        return any(c in _POSITIVE[self.purpose] for _, c in self.breasts)
 
-    @property
-    def recommends_tissue(self) -> bool:
-        return any(recommends_tissue(c) for _, c in self.breasts)
-
-    @property
-    def sides(self) -> tuple[Laterality, ...]:
-        return tuple(s for s, _ in self.breasts)
+def exam(uid: str, patient_pk: int, patient_id: str, performed_at: datetime, purpose: Purpose,
+         reader: str, breasts: tuple[tuple[Laterality, Birads], ...]) -> Exam:
+    # Written out: this runs for every examination of the period and the year after it.
+    positive_set = _POSITIVE[purpose]
+    overall = breasts[0][1]
+    sides = []
+    positive = []
+    tissue = False
+    for side, category in breasts:
+        sides.append(side)
+        if _RANK[category] > _RANK[overall]:
+            overall = category
+        if category in positive_set:
+            positive.append(side)
+        if category in _TISSUE:
+            tissue = True
+    return Exam(uid, patient_pk, patient_id, performed_at, purpose, reader, breasts, overall,
+                tuple(sides), frozenset(positive), bool(positive), tissue)
 
 
 def purpose_of(title: str, study_description: str, words: PurposeWords) -> Purpose | None:
@@ -162,17 +172,21 @@ def build_exams(reports: Sequence[RadiologyReport], words: PurposeWords = Purpos
             amended[original] = base | breast_assessments(report.assessments)
     exams: list[Exam] = []
     left_out: list[RadiologyReport] = []
+    purposes: dict[tuple[str, str], Purpose | None] = {}  # a site has few titles
     for report in reports:
         if report.amends and any(u in by_uid for u in report.amends):
             continue  # counted with the examination it amends
-        purpose = purpose_of(report.title, report.study_description, words)
+        key = (report.title, report.study_description)
+        if key not in purposes:
+            purposes[key] = purpose_of(report.title, report.study_description, words)
+        purpose = purposes[key]
         final = amended.get(report.uid) or breast_assessments(report.assessments)
         breasts = tuple((side, final[side]) for side in SIDES
                         if side in final and final[side] is not Birads.B6)
         if purpose is None or not breasts:
             left_out.append(report)
             continue
-        exams.append(Exam(report.uid, report.patient_pk, report.patient_id, report.performed_at,
+        exams.append(exam(report.uid, report.patient_pk, report.patient_id, report.performed_at,
                           purpose, report.reader, breasts))
     exams.sort(key=lambda e: (e.performed_at, e.uid))
     return exams, left_out

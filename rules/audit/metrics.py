@@ -14,7 +14,8 @@ Radiology 2017: recall 11.6%, CDR 5.1 per 1,000, PPV1 4.4%, PPV2 25.6%, PPV3 28.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -118,82 +119,102 @@ class Summary:
         return found
 
 
-def _uids(rows: Iterable[ExamOutcome], keep: Callable[[ExamOutcome], bool]) -> tuple[str, ...]:
-    return tuple(r.exam.uid for r in rows if keep(r))
+_OUTCOME_KEYS = {Outcome.TRUE_POSITIVE: "tp", Outcome.FALSE_POSITIVE: "fp",
+                 Outcome.TRUE_NEGATIVE: "tn", Outcome.FALSE_NEGATIVE: "fn"}
+_TYPE_KEYS = {CancerType.INVASIVE: "invasive", CancerType.DCIS: "dcis",
+              CancerType.NOT_STATED: "type_not_stated"}
+_SIZE_KEYS = {SizeClass.MINIMAL: "invasive_small", SizeClass.LARGER: "invasive_large",
+              SizeClass.NOT_STATED: "size_not_stated"}
+_NODE_KEYS = {NodeStatus.NEGATIVE: "node_negative", NodeStatus.POSITIVE: "node_positive",
+              NodeStatus.NOT_STATED: "nodes_not_stated"}
+
+
+def _sort(rows: Sequence[ExamOutcome], purpose: Purpose) -> tuple[dict[str, list[str]],
+                                                                    list[ExamOutcome]]:
+    """One pass over the examinations: each one's uid into every list it belongs to."""
+    lists: dict[str, list[str]] = defaultdict(list)
+    lost: list[ExamOutcome] = []
+    for r in rows:
+        exam = r.exam
+        if exam.purpose is not purpose:
+            continue
+        uid = exam.uid
+        lists["exams"].append(uid)
+        if exam.positive:
+            lists["positive"].append(uid)
+        if r.lost_to_follow_up:
+            lists["lost"].append(uid)
+            lost.append(r)
+        if not r.window_closed:
+            lists["pending"].append(uid)
+            if r.has_cancer:
+                lists["pending_cancers"].append(uid)
+            continue
+        lists["closed"].append(uid)
+        if exam.positive:
+            lists["closed_positive"].append(uid)
+            if r.tissue_recommended:
+                lists["recommended"].append(uid)
+        if r.biopsied:
+            lists["biopsied"].append(uid)
+        key = _OUTCOME_KEYS[r.outcome]
+        lists[key].append(uid)
+        if key != "tp" or r.cancer is None:
+            continue
+        if exam.positive and r.tissue_recommended:
+            lists["tp_recommended"].append(uid)
+        if r.biopsied:
+            lists["tp_biopsied"].append(uid)
+        lists[_TYPE_KEYS[r.cancer.type]].append(uid)
+        if r.cancer.type is CancerType.INVASIVE:
+            lists[_SIZE_KEYS[r.cancer.size]].append(uid)
+            lists[_NODE_KEYS[r.cancer.nodes]].append(uid)
+    return lists, lost
 
 
 def summarize(rows: Sequence[ExamOutcome], purpose: Purpose, reader: str | None = None
               ) -> Summary:
-    """The audit of ``rows`` (examinations of one purpose, already chosen by period and reader)."""
-    rows = [r for r in rows if r.exam.purpose is purpose]
-    closed = [r for r in rows if r.window_closed]
+    """The audit of ``rows`` (examinations already chosen by period and reader) for one
+    purpose."""
+    lists, lost = _sort(rows, purpose)
+
+    def uids(key: str) -> tuple[str, ...]:
+        return tuple(lists.get(key, ()))
+
     bench = SCREENING_BENCHMARKS if purpose is Purpose.SCREENING else {}
-    every = _uids(rows, lambda r: True)
-    positive = _uids(rows, lambda r: r.exam.positive)
-    closed_all = _uids(closed, lambda r: True)
-    closed_positive = _uids(closed, lambda r: r.exam.positive)
-    tp = _uids(closed, lambda r: r.outcome is Outcome.TRUE_POSITIVE)
-    fp = _uids(closed, lambda r: r.outcome is Outcome.FALSE_POSITIVE)
-    tn = _uids(closed, lambda r: r.outcome is Outcome.TRUE_NEGATIVE)
-    fn = _uids(closed, lambda r: r.outcome is Outcome.FALSE_NEGATIVE)
-    recommended = _uids(closed, lambda r: r.exam.positive and r.tissue_recommended)
-    biopsied = _uids(closed, lambda r: r.biopsied)
-    tp_set = set(tp)
-    summary = Summary(purpose, reader)
-    summary.counts = [
-        Count("exams", "examinations", every),
-        Count("positive", "positive (abnormal interpretation)", positive),
-        Count("closed", "outcome known (year passed)", closed_all),
-        Count("pending", "outcome pending (year not passed)",
-              _uids(rows, lambda r: not r.window_closed)),
-        Count("pending_cancers", "of which cancer already found",
-              _uids(rows, lambda r: not r.window_closed and r.has_cancer)),
-        Count("tp", "true positive", tp),
-        Count("fp", "false positive", fp),
-        Count("tn", "true negative", tn),
-        Count("fn", "false negative", fn),
-        Count("lost", "lost to follow-up", _uids(rows, lambda r: r.lost_to_follow_up)),
-    ]
+    tp, fp, tn, fn = uids("tp"), uids("fp"), uids("tn"), uids("fn")
+    summary = Summary(purpose, reader, lost=lost)
+    summary.counts = [Count(key, label, uids(key)) for key, label in (
+        ("exams", "examinations"), ("positive", "positive (abnormal interpretation)"),
+        ("closed", "outcome known (year passed)"),
+        ("pending", "outcome pending (year not passed)"),
+        ("pending_cancers", "of which cancer already found"),
+        ("tp", "true positive"), ("fp", "false positive"), ("tn", "true negative"),
+        ("fn", "false negative"), ("lost", "lost to follow-up"))]
     rate_label = "recall rate" if purpose is Purpose.SCREENING else "abnormal interpretation rate"
-    metrics = [Metric("recall_rate", rate_label, positive, every, PERCENT,
+    metrics = [Metric("recall_rate", rate_label, uids("positive"), uids("exams"), PERCENT,
                       bench.get("recall_rate")),
-               Metric("cdr", "cancer detection rate", tp, closed_all, PER_THOUSAND,
+               Metric("cdr", "cancer detection rate", tp, uids("closed"), PER_THOUSAND,
                       bench.get("cdr"))]
     if purpose is Purpose.SCREENING:
-        metrics.append(Metric("ppv1", "PPV1 (abnormal interpretation)", tp, closed_positive,
-                              PERCENT, bench.get("ppv1")))
+        metrics.append(Metric("ppv1", "PPV1 (abnormal interpretation)", tp,
+                              uids("closed_positive"), PERCENT, bench.get("ppv1")))
     metrics += [
-        Metric("ppv2", "PPV2 (tissue diagnosis recommended)",
-               tuple(u for u in recommended if u in tp_set), recommended, PERCENT,
-               bench.get("ppv2")),
-        Metric("ppv3", "PPV3 (biopsy performed)", tuple(u for u in biopsied if u in tp_set),
-               biopsied, PERCENT, bench.get("ppv3")),
+        Metric("ppv2", "PPV2 (tissue diagnosis recommended)", uids("tp_recommended"),
+               uids("recommended"), PERCENT, bench.get("ppv2")),
+        Metric("ppv3", "PPV3 (biopsy performed)", uids("tp_biopsied"), uids("biopsied"),
+               PERCENT, bench.get("ppv3")),
         Metric("sensitivity", "sensitivity", tp, tp + fn, PERCENT, bench.get("sensitivity")),
         Metric("specificity", "specificity", tn, tn + fp, PERCENT, bench.get("specificity")),
     ]
     summary.metrics = metrics
-    detected = [r for r in closed if r.outcome is Outcome.TRUE_POSITIVE and r.cancer]
-    invasive = [r for r in detected if r.cancer and r.cancer.type is CancerType.INVASIVE]
-    summary.characteristics = [
-        Count("invasive", "invasive", _uids(invasive, lambda r: True)),
-        Count("dcis", "DCIS", _uids(detected, lambda r: r.cancer is not None
-                                    and r.cancer.type is CancerType.DCIS)),
-        Count("type_not_stated", "type not stated", _uids(
-            detected, lambda r: r.cancer is not None and r.cancer.type is CancerType.NOT_STATED)),
-        Count("invasive_small", "invasive <= 10 mm", _uids(
-            invasive, lambda r: r.cancer is not None and r.cancer.size is SizeClass.MINIMAL)),
-        Count("invasive_large", "invasive > 10 mm", _uids(
-            invasive, lambda r: r.cancer is not None and r.cancer.size is SizeClass.LARGER)),
-        Count("size_not_stated", "invasive, size not stated", _uids(
-            invasive, lambda r: r.cancer is not None and r.cancer.size is SizeClass.NOT_STATED)),
-        Count("node_negative", "invasive, node-negative", _uids(
-            invasive, lambda r: r.cancer is not None and r.cancer.nodes is NodeStatus.NEGATIVE)),
-        Count("node_positive", "invasive, node-positive", _uids(
-            invasive, lambda r: r.cancer is not None and r.cancer.nodes is NodeStatus.POSITIVE)),
-        Count("nodes_not_stated", "invasive, nodes not stated", _uids(
-            invasive, lambda r: r.cancer is not None and r.cancer.nodes is NodeStatus.NOT_STATED)),
-    ]
-    summary.lost = [r for r in rows if r.lost_to_follow_up]
+    summary.characteristics = [Count(key, label, uids(key)) for key, label in (
+        ("invasive", "invasive"), ("dcis", "DCIS"), ("type_not_stated", "type not stated"),
+        ("invasive_small", "invasive <= 10 mm"), ("invasive_large", "invasive > 10 mm"),
+        ("size_not_stated", "invasive, size not stated"),
+        ("node_negative", "invasive, node-negative"),
+        ("node_positive", "invasive, node-positive"),
+        ("nodes_not_stated", "invasive, nodes not stated"))]
     return summary
 
 

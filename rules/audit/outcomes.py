@@ -43,7 +43,7 @@ class Outcome(StrEnum):
     PENDING = "outcome pending"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TissueResult:
     """One specimen's pathology, dated by its biopsy (or the report when the biopsy is unknown)."""
 
@@ -62,7 +62,7 @@ class TissueResult:
         return bool(set(self.lesions) & CANCER_LESIONS) or not self.lesions
 
 
-@dataclass
+@dataclass(slots=True)
 class ExamOutcome:
     exam: Exam
     outcome: Outcome
@@ -123,18 +123,20 @@ def _sides_of(result: TissueResult, exam: Exam) -> tuple[Laterality, ...]:
     every breast of a negative examination)."""
     if result.side in exam.sides:
         return (result.side,)  # type: ignore[return-value]
-    positive = tuple(s for s in exam.sides if exam.positive_breast(s))
+    positive = tuple(s for s in exam.sides if s in exam.positive_sides)
     return positive or exam.sides
 
 
 def _outcome(exam: Exam, results: list[TissueResult], patients_exams: list[Exam],
              as_of: datetime, marked_lost: bool) -> ExamOutcome:
     closed = as_of - exam.performed_at >= WINDOW
+    if not results and not exam.positive:  # most examinations: nothing more to look at
+        return ExamOutcome(exam, Outcome.TRUE_NEGATIVE if closed else Outcome.PENDING, closed)
     cancers = [r for r in results if r.cancer]
     cancer_sides = tuple(sorted({s for r in cancers for s in _sides_of(r, exam)}))
-    positive_sides = {s for s in exam.sides if exam.positive_breast(s)}
-    biopsied = any(positive_sides & set(_sides_of(r, exam)) for r in results)
-    if positive_sides & set(cancer_sides):
+    positive_sides = exam.positive_sides
+    biopsied = any(positive_sides.intersection(_sides_of(r, exam)) for r in results)
+    if positive_sides.intersection(cancer_sides):
         outcome = Outcome.TRUE_POSITIVE
     elif not closed:
         outcome = Outcome.PENDING
@@ -150,7 +152,7 @@ def _outcome(exam: Exam, results: list[TissueResult], patients_exams: list[Exam]
     if exam.positive and not results:
         followed = any(later.performed_at > exam.performed_at
                        and later.performed_at - exam.performed_at <= WINDOW
-                       and positive_sides & set(later.sides) for later in patients_exams)
+                       and positive_sides.intersection(later.sides) for later in patients_exams)
         result.lost_to_follow_up = marked_lost or (closed and not followed)
     return result
 

@@ -19,9 +19,11 @@ DIAGNOSTIC_ASSESSMENTS = {"1": 0.10, "2": 0.50, "3": 0.17, "4A": 0.09, "4B": 0.0
 MALIGNANT_SHARE = {"4A": 0.06, "4B": 0.25, "4C": 0.70, "5": 0.95}
 """Within each suspicious category, the share whose biopsy shows cancer (ACR Atlas ranges)."""
 BIOPSIED_SHARE = 0.92
-WORK_UP_SHARE = 0.15
-"""Of recalled screens (BI-RADS 0), the share whose work-up recommends tissue diagnosis."""
-WORK_UP_ASSESSMENTS = {"4A": 0.40, "4B": 0.30, "4C": 0.20, "5": 0.10}
+WORK_UP_SHARE = 0.97
+"""Of recalled screens (BI-RADS 0), the share worked up (the others are lost to follow-up)."""
+WORK_UP_ASSESSMENTS = {"1": 0.05, "2": 0.60, "3": 0.20, "4A": 0.06, "4B": 0.045, "4C": 0.03,
+                       "5": 0.015}
+"""The work-up's final assessment: about 15% recommend tissue diagnosis."""
 READERS = [f"SEEDREADER{n:02d}, SYNTHETIC, MD" for n in range(1, 13)]
 
 
@@ -63,8 +65,9 @@ SELECT '2.25.8' || (:uid_base + g), patient_pk, 'radiology',
 FROM assessed
 """
 
-# A share of recalled screens is worked up to a diagnostic examination recommending tissue
-# diagnosis ten days later, on the recalled breast: the screen's PPV2/PPV3 and detected cancers.
+# Recalled screens are worked up by a diagnostic examination of the recalled breast ten days
+# later (a few never are: lost to follow-up); those recommending tissue diagnosis get pathology
+# below, which gives the screens their PPV2/PPV3 and detected cancers.
 _WORK_UP = """
 INSERT INTO reports (sop_instance_uid, patient_pk, kind, title, observed_at, predecessor_uids,
                      text, machine_readable, facts, interpreter, created_at, updated_at)

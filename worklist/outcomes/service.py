@@ -74,16 +74,18 @@ def run_audit(session: Session, period: Period, reader: str | None = None,
     examinations and tissue diagnoses decide which examination a cancer belongs to."""
     as_of = as_of or utcnow()
     horizon = min(period.end + WINDOW, as_of + timedelta(days=1))
-    reports = repository.radiology_reports(session, period.start, horizon)
+    reports = repository.radiology_reports(session, period.start, horizon,
+                                           only_relevant_after=period.end)
     exams, left_out = build_exams(reports, words)
     tissue = repository.tissue_results(session, period.start, horizon)
     rows = outcomes(exams, tissue, as_of, marked_lost(session, [e.uid for e in exams]))
-    chosen = [r for r in in_period(rows, period.start, period.end)]
+    chosen = in_period(rows, period.start, period.end)
     mine = [r for r in chosen if reader is None or reader_of(r) == reader]
-    readers: dict[str, dict[Purpose, Summary]] = {}
-    for name in sorted({reader_of(r) for r in chosen}):
-        theirs = [r for r in chosen if reader_of(r) == name]
-        readers[name] = {p: summarize(theirs, p, name) for p in Purpose}
+    by_reader: dict[str, list[ExamOutcome]] = {}
+    for r in chosen:
+        by_reader.setdefault(reader_of(r), []).append(r)
+    readers = {name: {p: summarize(by_reader[name], p, name) for p in Purpose}
+               for name in sorted(by_reader)}
     trend = [(label, Period(q_start.date(), (q_end - timedelta(days=1)).date()),
               summarize(in_period(mine, q_start, q_end), Purpose.SCREENING, reader))
              for label, q_start, q_end in quarters(period.start, period.end)]
