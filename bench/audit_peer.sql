@@ -1,6 +1,7 @@
 -- The peer of bench/bench_audit.py: the rows the outcomes audit reads, fetched bare through
 -- psycopg (no ORM, no rules). Statements are separated by a line holding only ';'.
--- Parameters: %(start)s, %(end)s (the period) and %(horizon)s (a year past its end).
+-- Named parameters: start and end (the period), horizon (a year past its end) and positive
+-- (patients with a positive report in the period, taken from the first statement's rows).
 
 -- 1. Radiology reports of the period, each assessment folded to side:category.
 SELECT r.sop_instance_uid, r.patient_pk, p.patient_id, COALESCE(r.observed_at, s.study_date),
@@ -27,11 +28,7 @@ JOIN patients AS p ON p.id = r.patient_pk
 LEFT JOIN studies AS s ON s.id = r.study_pk
 WHERE r.kind = 'radiology' AND r.observed_at >= %(end)s AND r.observed_at < %(horizon)s
   AND (r.patient_pk IN (SELECT patient_pk FROM pathology_results)
-       OR r.patient_pk IN (
-           SELECT q.patient_pk FROM reports AS q
-           CROSS JOIN LATERAL json_array_elements(q.facts -> 'assessments') AS a
-           WHERE q.kind = 'radiology' AND q.observed_at >= %(start)s AND q.observed_at < %(end)s
-             AND a ->> 'category' NOT IN ('1', '2', '6'))
+       OR r.patient_pk IN (SELECT unnest(CAST(%(positive)s AS int[])))
        OR json_array_length(r.predecessor_uids) > 0)
 ;
 -- 3. Pathology results dated by their biopsy, else their report.

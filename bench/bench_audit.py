@@ -40,10 +40,14 @@ RUNS = 3
 
 def _peer(url: str, start: object, end: object, horizon: object) -> tuple[float, int]:
     statements = [s for s in PEER_SQL.read_text().split("\n;\n") if s.strip()]
-    values = {"start": start, "end": end, "horizon": horizon}
+    values: dict[str, object] = {"start": start, "end": end, "horizon": horizon}
     with psycopg.connect(url) as db:
         clock = time.perf_counter()
-        rows = sum(len(db.execute(sql, values).fetchall()) for sql in statements)
+        period = db.execute(statements[0], values).fetchall()
+        values["positive"] = sorted({row[1] for row in period if any(
+            pair.split(":")[1] not in ("1", "2", "6") for pair in (row[8] or "").split(","))})
+        rows = len(period) + sum(len(db.execute(sql, values).fetchall())
+                                 for sql in statements[1:])
         return time.perf_counter() - clock, rows
 
 

@@ -76,7 +76,7 @@ def radiology_reports(session: Session, start: datetime, end: datetime,
     positive = sorted({r.patient_pk for r in found
                        if any(c not in _NEGATIVE for _, c in r.assessments)})
     relevant = or_(Report.patient_pk.in_(select(PathologyResult.patient_pk)),
-                   Report.patient_pk == func.any(literal(positive, ARRAY(Integer))),
+                   Report.patient_pk.in_(select(func.unnest(literal(positive, ARRAY(Integer))))),
                    literal_column("json_array_length(reports.predecessor_uids)") > 0)
     return found + _read(session, dialect, and_(_in(only_relevant_after, end), relevant))
 
