@@ -157,6 +157,17 @@ def breast_assessments(
     return final
 
 
+_B6 = Birads.B6
+
+
+def _sorted_sides(final: dict[Laterality, Birads]) -> list[tuple[Laterality, Birads]]:
+    """Left before right, whatever order the report gave them in."""
+    items = list(final.items())
+    if len(items) == 2 and items[0][0] is RIGHT:
+        items.reverse()
+    return items
+
+
 def build_exams(reports: Sequence[RadiologyReport], words: PurposeWords = PurposeWords()
                 ) -> tuple[list[Exam], list[RadiologyReport]]:
     """The audited examinations, and the reports left out (no final assessment, category 6
@@ -181,8 +192,7 @@ def build_exams(reports: Sequence[RadiologyReport], words: PurposeWords = Purpos
             purposes[key] = purpose_of(report.title, report.study_description, words)
         purpose = purposes[key]
         final = amended.get(report.uid) or breast_assessments(report.assessments)
-        breasts = tuple((side, final[side]) for side in SIDES
-                        if side in final and final[side] is not Birads.B6)
+        breasts = tuple(item for item in _sorted_sides(final) if item[1] is not _B6)
         if purpose is None or not breasts:
             left_out.append(report)
             continue
