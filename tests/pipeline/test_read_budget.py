@@ -1,0 +1,213 @@
+"""One poison object never stalls the pipeline or its shutdown.
+
+The poison is a valid Basic Text SR with a hundred thousand content items, pushed over a real
+association. It must end failed with the budget it broke as the reason, while ordinary reports
+pushed at the same time are processed; and stopping ``worklist serve`` or a Celery worker while it
+is being read must take seconds, leaving its row pending for the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydicom.uid import generate_uid
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tasks.app import celery_app
+from tasks.reading import READER_MODULE
+from tasks.wiring import start_pipeline
+from tests.conftest import free_port
+from tests.dicom import factories
+from tests.dicom.conftest import send
+from tests.pipeline.harness import wait_idle
+from tests.pipeline.poison import giant_sr
+from tests.pipeline.processes import PrivateRedis, Process, Worklist, wait_until
+from worklist.commands.listener import start_listener
+from worklist.db.engine import make_engine, make_session_factory
+from worklist.db.models import InboxObject, InboxState, Item, Patient
+from worklist.settings import Settings, load_settings
+
+pytestmark = pytest.mark.slow
+
+POISON_ITEMS = 100_000
+STOP_WITHIN = 15.0
+"""Seconds a SIGTERMed process may take to end while the poison is being read (it used to take
+as long as the read: over half an hour)."""
+
+
+@pytest.fixture(scope="module")
+def poison(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 60 MB: reading it needs far more than 128 MB and far more than 3 seconds."""
+    return giant_sr(tmp_path_factory.mktemp("poison") / "poison.dcm", items=POISON_ITEMS,
+                    text_bytes=600, PatientID="POISON-1")
+
+
+def _ordinary(directory: Path, count: int) -> list[Path]:
+    """BI-RADS 4 reports of other patients: each opens an unsampled-finding item."""
+    return [factories.write(factories.breast_imaging_sr(PatientID=f"FLOW-{n}",
+                                                        StudyInstanceUID=generate_uid()),
+                            directory / f"ordinary-{n}.dcm")
+            for n in range(count)]
+
+
+def _row(sessions: sessionmaker[Session], patient_id: str | None = None,
+         sop_uid: str | None = None) -> InboxObject | None:
+    with sessions() as session:
+        query = select(InboxObject)
+        if sop_uid is not None:
+            query = query.where(InboxObject.sop_instance_uid == sop_uid)
+        return session.scalars(query.order_by(InboxObject.id)).first()
+
+
+@pytest.fixture
+def budgeted(request: pytest.FixtureRequest, database_url: str,
+             tmp_path: Path) -> Iterator[tuple[Settings, sessionmaker[Session]]]:
+    memory_mb, seconds = request.param
+    settings = load_settings(database_url=database_url, data_dir=tmp_path / "data",
+                             dicom_port=free_port(), broker_url="", allowed_aes=[],
+                             read_memory_mb=memory_mb, read_timeout_seconds=seconds,
+                             remind_every_seconds=3600.0)
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    pipeline = start_pipeline(settings, sessions)
+    server = start_listener(settings, sessions, pipeline.on_stored)
+    yield settings, sessions
+    server.shutdown()  # type: ignore[attr-defined]
+    pipeline.stop()
+    engine.dispose()
+
+
+@pytest.mark.parametrize(("budgeted", "reason"), [
+    ((128, 120.0), "needed more than 128 MB (WORKLIST_READ_MEMORY_MB)"),
+    ((8192, 3.0), "took longer than 3 s (WORKLIST_READ_TIMEOUT_SECONDS)"),
+], indirect=["budgeted"], ids=["memory", "time"])
+def test_poison_fails_with_its_reason_while_the_others_flow(
+    budgeted: tuple[Settings, sessionmaker[Session]], reason: str, poison: Path, tmp_path: Path
+) -> None:
+    settings, sessions = budgeted
+    ordinary = _ordinary(tmp_path / "ordinary", 4)
+    statuses: dict[str, list[int]] = {}
+    pushing = threading.Thread(target=lambda: statuses.update(
+        poison=send(settings.dicom_port, [poison])))
+    pushing.start()
+    wait_until(lambda: _row(sessions) is not None, 120, "the poison's inbox row")
+    statuses["ordinary"] = send(settings.dicom_port, ordinary)
+    pushing.join(timeout=120)
+    assert statuses == {"poison": [0], "ordinary": [0, 0, 0, 0]}
+    wait_idle(sessions, timeout=180)
+
+    with sessions() as session:
+        rows = session.scalars(select(InboxObject).order_by(InboxObject.id)).all()
+        poisoned = rows[0]
+        assert poisoned.state == InboxState.FAILED, poisoned.error
+        assert poisoned.error is not None and reason in poisoned.error
+        assert poisoned.attempts == 1  # failed for good, not retried
+        assert [r.state for r in rows[1:]] == [InboxState.DONE] * 4
+        opened = session.scalars(select(Patient.patient_id).join(Item, Item.patient_pk == Patient.id)
+                                 .where(Item.kind == "unsampled-finding")).all()
+        assert sorted(opened) == [f"FLOW-{n}" for n in range(4)]
+        assert session.scalar(select(Patient.id).where(Patient.patient_id == "POISON-1")) is None
+
+
+def _readers_in_session(session_id: int) -> list[int]:
+    """Reader processes in the given session (a test process and everything it started)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if READER_MODULE.encode() in argv and int(fields[3]) == session_id:
+            found.append(int(entry))
+    return found
+
+
+def _stop_while_reading(process: Process, sessions: sessionmaker[Session], port: int,
+                        poison: Path) -> float:
+    """Push the poison, wait until it is being read, SIGTERM the process alone (as a container
+    stop does), and return how long it took to exit."""
+    assert send(port, [poison]) == [0]
+
+    def reading() -> bool:
+        row = _row(sessions)
+        return (row is not None and row.attempts == 1 and row.state == InboxState.PENDING
+                and bool(_readers_in_session(process.popen.pid)))
+
+    wait_until(reading, 180, "the poison to be read", every=0.2)
+    time.sleep(2.0)  # well into the read
+    started = time.monotonic()
+    os.kill(process.popen.pid, signal.SIGTERM)
+    process.popen.wait(timeout=120)
+    took = time.monotonic() - started
+    wait_until(lambda: not _readers_in_session(process.popen.pid), 10, "the readers to end")
+    row = _row(sessions)
+    assert row is not None and row.state == InboxState.PENDING, row and row.error
+    return took
+
+
+def test_serve_stops_promptly_while_the_poison_is_read(postgres_url: str, poison: Path,
+                                                       tmp_path: Path) -> None:
+    dicom_port = free_port()
+    worklist = Worklist(tmp_path / "run", {
+        "WORKLIST_DATABASE_URL": postgres_url, "WORKLIST_DATA_DIR": str(tmp_path / "data"),
+        "WORKLIST_DICOM_HOST": "127.0.0.1", "WORKLIST_DICOM_PORT": str(dicom_port),
+        "WORKLIST_HTTP_PORT": str(free_port()), "WORKLIST_HL7_PORT": str(free_port()),
+        "WORKLIST_HL7_HOST": "127.0.0.1", "WORKLIST_METRICS_PORT": str(free_port()),
+        "WORKLIST_READ_TIMEOUT_SECONDS": "3600", "WORKLIST_READ_MEMORY_MB": "8192",
+        "WORKLIST_REMIND_EVERY_SECONDS": "3600",
+    })
+    engine = make_engine(postgres_url)
+    try:
+        process = worklist.start("serve", name="serve")
+        process.wait_for("Uvicorn running", 120)
+        took = _stop_while_reading(process, make_session_factory(engine), dicom_port, poison)
+        print(f"worklist serve stopped {took:.1f} s after SIGTERM")
+        assert took < STOP_WITHIN, worklist.logs()
+    finally:
+        worklist.stop_all()
+        engine.dispose()
+
+
+@pytest.mark.redis
+def test_celery_worker_stops_promptly_while_the_poison_is_read(
+    postgres_url: str, poison: Path, tmp_path: Path
+) -> None:
+    broker = PrivateRedis(tmp_path / "redis")
+    broker.start()
+    env = {
+        "WORKLIST_DATABASE_URL": postgres_url, "WORKLIST_BROKER_URL": broker.url,
+        "WORKLIST_DATA_DIR": str(tmp_path / "data"), "WORKLIST_DICOM_HOST": "127.0.0.1",
+        "WORKLIST_DICOM_PORT": str(free_port()), "WORKLIST_READ_TIMEOUT_SECONDS": "3600",
+        "WORKLIST_READ_MEMORY_MB": "8192", "WORKLIST_REMIND_EVERY_SECONDS": "3600",
+        "WORKLIST_METRICS_PORT": str(free_port()),
+    }
+    settings = load_settings(**{k.removeprefix("WORKLIST_").lower(): v for k, v in env.items()})
+    worklist = Worklist(tmp_path / "run", env)
+    engine = make_engine(postgres_url)
+    sessions = make_session_factory(engine)
+    pipeline = start_pipeline(settings, sessions)
+    server = start_listener(settings, sessions, pipeline.on_stored)
+    try:
+        worker = worklist.worker()
+        worker.wait_for("ready", 120)
+        took = _stop_while_reading(worker, sessions, settings.dicom_port, poison)
+        print(f"celery worker stopped {took:.1f} s after SIGTERM")
+        assert took < STOP_WITHIN, worklist.logs()
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+        pipeline.stop()
+        celery_app.close()
+        worklist.stop_all()
+        broker.stop()
+        engine.dispose()
