@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dicom_io.readers.objects import UnreadableObject
-from worklist.cases import backfill, ingest, service
+from worklist.cases import backfill, conflicts, ingest, service
 from worklist.cases.ingest import ReportReader
 from worklist.db.base import utcnow
 from worklist.db.models import Channel, InboxObject, InboxState
@@ -36,6 +36,7 @@ TRANSIENT = (OperationalError, IntegrityError, OSError)
 
 class Outcome(StrEnum):
     DONE = "done"
+    HELD = "held"
     OUT_OF_SCOPE = "out-of-scope"
     ALREADY_DONE = "already-done"
     BUSY = "busy"
@@ -131,6 +132,11 @@ def _work(context: IngestContext, inbox_id: int) -> Outcome:
             row.error = result.scope_reason[:500]
             row.processed_at = now
             return Outcome.OUT_OF_SCOPE
+        found = conflicts.find(session, row, read)
+        if found is not None:  # changes nothing until a person chooses what stands
+            conflicts.hold(session, row, found, ingest.encode_read(read), now,
+                           context.settings.site_config)
+            return Outcome.HELD
         patient_pk = ingest.apply(session, row, result, read.facts, context.settings.zone)
         service.reevaluate_patient(
             session, patient_pk, actor="pipeline", now=now,

@@ -46,7 +46,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for the parent to handle
 
     from rules.reader import read_report
-    from tasks.reading import RECYCLE_SHARE, encode_read, read_spooled
+    from tasks.reading import RECYCLE_SHARE, read_spooled
+    from worklist.cases.ingest import encode_read
     from dicom_io.readers.objects import UnreadableObject
 
     zone = ZoneInfo(zone_name)

@@ -29,11 +29,9 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from dicom_io.readers.objects import ReadResult, UnreadableObject, read_object
-from rules.facts import ReportFacts
+from dicom_io.readers.objects import UnreadableObject, read_object
 from worklist.cases import ingest
-from worklist.cases.codec import decode, to_json
-from worklist.cases.ingest import ReportReader
+from worklist.cases.ingest import ReadObject, ReportReader, decode_read
 from worklist.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,29 +40,11 @@ READER_MODULE = "tasks.reader_process"
 """What a reader process runs; also how a Celery worker finds its pool's readers at shutdown."""
 
 
-@dataclass(frozen=True)
-class ReadObject:
-    """A spooled object read into records, with its report's facts when it is a readable report."""
-
-    result: ReadResult
-    facts: ReportFacts | None
-
-
 def read_spooled(path: Path, zone: tzinfo, read_report: ReportReader) -> ReadObject:
     """Read in this process, with no budget: what a reader process runs for each object."""
     result = ingest.localised(read_object(path), zone)
     document = ingest.readable_report(result)
     return ReadObject(result, read_report(document) if document is not None else None)
-
-
-def encode_read(read: ReadObject) -> dict[str, Any]:
-    return {"result": to_json(read.result), "facts": to_json(read.facts)}
-
-
-def decode_read(data: dict[str, Any]) -> ReadObject:
-    facts = data["facts"]
-    return ReadObject(decode(ReadResult, data["result"]),
-                      decode(ReportFacts, facts) if facts is not None else None)
 
 
 class OverBudget(UnreadableObject):
