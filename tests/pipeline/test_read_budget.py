@@ -15,28 +15,34 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pydicom.uid import generate_uid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+
+from fastapi.testclient import TestClient
 
 from tasks.app import celery_app
 from tasks.reading import READER_MODULE
 from tasks.wiring import start_pipeline
 from tests.conftest import free_port
 from tests.dicom import factories
-from tests.dicom.conftest import send
+from tests.dicom.conftest import LISTENER_AE, client_ae, send
 from tests.pipeline.harness import wait_idle
 from tests.pipeline.poison import giant_sr
 from tests.pipeline.processes import PrivateRedis, Process, Worklist, wait_until
+from tests.web.seed import add_users
+from tests.web.test_pages import login
 from worklist.commands.listener import start_listener
 from worklist.db.engine import make_engine, make_session_factory
 from worklist.db.models import InboxObject, InboxState, Item, Patient
 from worklist.settings import Settings, load_settings
+from worklist.web.app import create_app
 
 pytestmark = pytest.mark.slow
 
-POISON_ITEMS = 100_000
+POISON_ITEMS = 30_000
 STOP_WITHIN = 15.0
 """Seconds a SIGTERMed process may take to end while the poison is being read (it used to take
 as long as the read: over half an hour)."""
@@ -44,9 +50,23 @@ as long as the read: over half an hour)."""
 
 @pytest.fixture(scope="module")
 def poison(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """About 60 MB: reading it needs far more than 128 MB and far more than 3 seconds."""
+    """About 21 MB of 30,000 content items: reading it needs about 300 MB and, on a quiet
+    machine, over ten seconds (the incident's object had 100,000)."""
     return giant_sr(tmp_path_factory.mktemp("poison") / "poison.dcm", items=POISON_ITEMS,
                     text_bytes=600, PatientID="POISON-1")
+
+
+def _send_patiently(port: int, path: Path) -> list[int]:
+    """C-STORE one large object, waiting as long as the listener needs to check and keep it."""
+    ae = client_ae()
+    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 600
+    assoc = ae.associate("127.0.0.1", port, ae_title=LISTENER_AE)
+    assert assoc.is_established, "association refused"
+    try:
+        status = assoc.send_c_store(path)
+        return [int(status.Status) if status else -1]
+    finally:
+        assoc.release()
 
 
 def _ordinary(directory: Path, count: int) -> list[Path]:
@@ -95,11 +115,11 @@ def test_poison_fails_with_its_reason_while_the_others_flow(
     ordinary = _ordinary(tmp_path / "ordinary", 4)
     statuses: dict[str, list[int]] = {}
     pushing = threading.Thread(target=lambda: statuses.update(
-        poison=send(settings.dicom_port, [poison])))
+        poison=_send_patiently(settings.dicom_port, poison)))
     pushing.start()
-    wait_until(lambda: _row(sessions) is not None, 120, "the poison's inbox row")
+    wait_until(lambda: _row(sessions) is not None, 600, "the poison's inbox row")
     statuses["ordinary"] = send(settings.dicom_port, ordinary)
-    pushing.join(timeout=120)
+    pushing.join(timeout=600)
     assert statuses == {"poison": [0], "ordinary": [0, 0, 0, 0]}
     wait_idle(sessions, timeout=180)
 
@@ -114,6 +134,18 @@ def test_poison_fails_with_its_reason_while_the_others_flow(
                                  .where(Item.kind == "unsampled-finding")).all()
         assert sorted(opened) == [f"FLOW-{n}" for n in range(4)]
         assert session.scalar(select(Patient.id).where(Patient.patient_id == "POISON-1")) is None
+        poisoned_id = poisoned.id
+
+    # Visible to people: in the API and on the failed page, with its reason.
+    with sessions.begin() as session:
+        tokens = add_users(session)
+    with TestClient(create_app(settings, sessions)) as client:
+        listed = client.get("/api/v1/inbox", params={"state": "failed"},
+                            headers={"Authorization": f"Bearer {tokens['cora']}"}).json()
+        assert [(r["id"], reason in (r["error"] or "")) for r in listed["rows"]] == [
+            (poisoned_id, True)]
+        login(client, "cora")
+        assert reason in client.get("/failed").text
 
 
 def _readers_in_session(session_id: int) -> list[int]:
@@ -137,7 +169,7 @@ def _stop_while_reading(process: Process, sessions: sessionmaker[Session], port:
                         poison: Path) -> float:
     """Push the poison, wait until it is being read, SIGTERM the process alone (as a container
     stop does), and return how long it took to exit."""
-    assert send(port, [poison]) == [0]
+    assert _send_patiently(port, poison) == [0]
 
     def reading() -> bool:
         row = _row(sessions)
@@ -158,11 +190,11 @@ def _stop_while_reading(process: Process, sessions: sessionmaker[Session], port:
 
 def test_serve_stops_promptly_while_the_poison_is_read(postgres_url: str, poison: Path,
                                                        tmp_path: Path) -> None:
-    dicom_port = free_port()
+    dicom_port, http_port = free_port(), free_port()
     worklist = Worklist(tmp_path / "run", {
         "WORKLIST_DATABASE_URL": postgres_url, "WORKLIST_DATA_DIR": str(tmp_path / "data"),
         "WORKLIST_DICOM_HOST": "127.0.0.1", "WORKLIST_DICOM_PORT": str(dicom_port),
-        "WORKLIST_HTTP_PORT": str(free_port()), "WORKLIST_HL7_PORT": str(free_port()),
+        "WORKLIST_HTTP_PORT": str(http_port), "WORKLIST_HL7_PORT": str(free_port()),
         "WORKLIST_HL7_HOST": "127.0.0.1", "WORKLIST_METRICS_PORT": str(free_port()),
         "WORKLIST_READ_TIMEOUT_SECONDS": "3600", "WORKLIST_READ_MEMORY_MB": "8192",
         "WORKLIST_REMIND_EVERY_SECONDS": "3600",
@@ -170,7 +202,15 @@ def test_serve_stops_promptly_while_the_poison_is_read(postgres_url: str, poison
     engine = make_engine(postgres_url)
     try:
         process = worklist.start("serve", name="serve")
-        process.wait_for("Uvicorn running", 120)
+
+        def answers() -> bool:
+            assert process.running, process.output()[-3000:]
+            try:
+                return httpx.get(f"http://127.0.0.1:{http_port}/health").status_code in (200, 503)
+            except httpx.HTTPError:
+                return False
+
+        wait_until(answers, 120, "worklist serve to answer /health", every=0.2)
         took = _stop_while_reading(process, make_session_factory(engine), dicom_port, poison)
         print(f"worklist serve stopped {took:.1f} s after SIGTERM")
         assert took < STOP_WITHIN, worklist.logs()

@@ -26,9 +26,14 @@ ALLOWED_ROLES = {
     ("post", "/api/v1/items/{item_id}/dismiss"): {"rafa"},
     ("post", "/api/v1/findings/{finding_id}/concordance"): {"rafa"},
     ("get", "/api/v1/patients/{patient_id}/case"): {"cora", "rafa", "ada"},
+    ("get", "/api/v1/conflicts"): {"cora", "rafa", "ada"},
+    ("get", "/api/v1/conflicts/{conflict_id}"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/conflicts/{conflict_id}/choice"): {"rafa"},
+    ("get", "/api/v1/inbox"): {"cora", "rafa", "ada"},
 }
 BODIES = {"resolve": {"reason": "done"}, "dismiss": {"reason": "not needed"},
-          "notes": {"note": "called"}, "concordance": {"verdict": "concordant-benign"}}
+          "notes": {"note": "called"}, "concordance": {"verdict": "concordant-benign"},
+          "choice": {"choice": "keep-on-file"}}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -39,7 +44,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str]]:
 
 def _url(path: str, seeded: Seeded) -> str:
     return path.format(item_id=seeded.seed_item, finding_id=seeded.seed_finding,
-                       patient_id=SEED_PATIENT_ID)
+                       patient_id=SEED_PATIENT_ID, conflict_id=1)
 
 
 def _call(client: TestClient, method: str, path: str, seeded: Seeded,
