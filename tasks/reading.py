@@ -158,7 +158,10 @@ class ReaderPool:
             if self._closed:
                 raise ReaderStopped("the pipeline is stopping")
             reader = self._idle.pop() if self._idle else None
-        if reader is None or reader.process.poll() is not None:
+        if reader is not None and reader.process.poll() is not None:
+            reader.kill()  # ended while idle: close its pipes
+            reader = None
+        if reader is None:
             reader = _Reader(self.budget, self._zone_name)
         with self._lock:
             self._busy.add(reader)

@@ -135,6 +135,9 @@ def test_poison_fails_with_its_reason_while_the_others_flow(
         assert sorted(opened) == [f"FLOW-{n}" for n in range(4)]
         assert session.scalar(select(Patient.id).where(Patient.patient_id == "POISON-1")) is None
         poisoned_id = poisoned.id
+        assert poisoned.processed_at is not None
+        print(f"poison failed {(poisoned.processed_at - poisoned.received_at).total_seconds():.1f}"
+              f" s after its receipt: {poisoned.error}")
 
     # Visible to people: in the API and on the failed page, with its reason.
     with sessions.begin() as session:
