@@ -8,7 +8,9 @@ Messages never carry patient data; anything printed goes to stderr, never into t
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import resource
 import signal
 import sys
@@ -18,6 +20,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 _PAGE = resource.getpagesize()
+_PR_SET_PDEATHSIG = 1
 
 
 def _address_space() -> int:
@@ -39,8 +42,19 @@ def _caused_by_memory(error: BaseException) -> bool:
     return False
 
 
+def _die_with(parent: int) -> None:
+    """End with the process that started us, however it ends: an orphan would read on."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's close() still ends us
+        return
+    if os.getppid() != parent:  # it ended before the request took effect
+        os._exit(0)
+
+
 def main(argv: list[str]) -> int:
-    memory_mb, zone_name = int(argv[0]), argv[1]
+    memory_mb, zone_name, parent = int(argv[0]), argv[1], int(argv[2])
+    _die_with(parent)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the answers
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for the parent to handle

@@ -83,12 +83,15 @@ class _Reader:
 
     def __init__(self, budget: ReadBudget, zone_name: str) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        argv = [sys.executable, "-m", READER_MODULE, str(budget.memory_mb), zone_name]
+        argv = [sys.executable, "-m", READER_MODULE, str(budget.memory_mb), zone_name,
+                str(os.getpid())]
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         env=env, close_fds=True)
         self.killed_by_us = False
-        ready = self._answer(STARTUP_SECONDS)
-        if ready != {"ready": True}:
+
+    def wait_ready(self) -> None:
+        """Wait for the reader's imports; killed meanwhile (the pool closing), it never answers."""
+        if self._answer(STARTUP_SECONDS) != {"ready": True}:
             self.kill()
             raise ReaderStopped("the reader process did not start")
 
@@ -161,14 +164,21 @@ class ReaderPool:
         if reader is not None and reader.process.poll() is not None:
             reader.kill()  # ended while idle: close its pipes
             reader = None
+        starting = reader is None
         if reader is None:
             reader = _Reader(self.budget, self._zone_name)
         with self._lock:
-            self._busy.add(reader)
-            if self._closed:  # close() ran while this reader was starting
-                self._busy.discard(reader)
-                reader.kill()
-                raise ReaderStopped("the pipeline is stopping")
+            self._busy.add(reader)  # from now on close() kills it, starting or not
+            closed = self._closed
+        if closed:
+            self._give_back(reader, keep=False)
+            raise ReaderStopped("the pipeline is stopping")
+        if starting:
+            try:
+                reader.wait_ready()
+            except ReaderStopped:
+                self._give_back(reader, keep=False)
+                raise
         return reader
 
     def _give_back(self, reader: _Reader, keep: bool) -> None:

@@ -48,12 +48,24 @@ STOP_WITHIN = 15.0
 as long as the read: over half an hour)."""
 
 
+POISON_UID = generate_uid()
+
+
 @pytest.fixture(scope="module")
 def poison(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 21 MB of 30,000 content items: reading it needs about 300 MB and, on a quiet
     machine, over ten seconds (the incident's object had 100,000)."""
     return giant_sr(tmp_path_factory.mktemp("poison") / "poison.dcm", items=POISON_ITEMS,
-                    text_bytes=600, PatientID="POISON-1")
+                    text_bytes=600, PatientID="POISON-1", sop_instance_uid=POISON_UID)
+
+
+ANOTHER_UID = POISON_UID[:-1] + str((int(POISON_UID[-1]) + 1) % 10)
+
+
+def _another(poison: Path, target: Path) -> Path:
+    """The same poison under ``ANOTHER_UID`` (same length), without rebuilding it."""
+    target.write_bytes(poison.read_bytes().replace(POISON_UID.encode(), ANOTHER_UID.encode()))
+    return target
 
 
 def _send_patiently(port: int, path: Path) -> list[int]:
@@ -77,8 +89,7 @@ def _ordinary(directory: Path, count: int) -> list[Path]:
             for n in range(count)]
 
 
-def _row(sessions: sessionmaker[Session], patient_id: str | None = None,
-         sop_uid: str | None = None) -> InboxObject | None:
+def _row(sessions: sessionmaker[Session], sop_uid: str | None = None) -> InboxObject | None:
     with sessions() as session:
         query = select(InboxObject)
         if sop_uid is not None:
@@ -169,13 +180,13 @@ def _readers_in_session(session_id: int) -> list[int]:
 
 
 def _stop_while_reading(process: Process, sessions: sessionmaker[Session], port: int,
-                        poison: Path) -> float:
+                        poison: Path, sop_uid: str = POISON_UID) -> float:
     """Push the poison, wait until it is being read, SIGTERM the process alone (as a container
     stop does), and return how long it took to exit."""
     assert _send_patiently(port, poison) == [0]
 
     def reading() -> bool:
-        row = _row(sessions)
+        row = _row(sessions, sop_uid=sop_uid)
         return (row is not None and row.attempts == 1 and row.state == InboxState.PENDING
                 and bool(_readers_in_session(process.popen.pid)))
 
@@ -185,8 +196,9 @@ def _stop_while_reading(process: Process, sessions: sessionmaker[Session], port:
     os.kill(process.popen.pid, signal.SIGTERM)
     process.popen.wait(timeout=120)
     took = time.monotonic() - started
+    print(f"{process.log.stem} exited with {process.popen.returncode} {took:.1f} s after SIGTERM")
     wait_until(lambda: not _readers_in_session(process.popen.pid), 10, "the readers to end")
-    row = _row(sessions)
+    row = _row(sessions, sop_uid=sop_uid)
     assert row is not None and row.state == InboxState.PENDING, row and row.error
     return took
 
@@ -223,34 +235,51 @@ def test_serve_stops_promptly_while_the_poison_is_read(postgres_url: str, poison
 
 
 @pytest.mark.redis
-def test_celery_worker_stops_promptly_while_the_poison_is_read(
+def test_celery_workers_fail_the_poison_and_stop_promptly_while_reading_it(
     postgres_url: str, poison: Path, tmp_path: Path
 ) -> None:
+    """A worker with a small budget fails the poison and processes the others; a worker with a
+    budget it will not reach stops within seconds of SIGTERM while reading it."""
     broker = PrivateRedis(tmp_path / "redis")
     broker.start()
     env = {
         "WORKLIST_DATABASE_URL": postgres_url, "WORKLIST_BROKER_URL": broker.url,
         "WORKLIST_DATA_DIR": str(tmp_path / "data"), "WORKLIST_DICOM_HOST": "127.0.0.1",
-        "WORKLIST_DICOM_PORT": str(free_port()), "WORKLIST_READ_TIMEOUT_SECONDS": "3600",
-        "WORKLIST_READ_MEMORY_MB": "8192", "WORKLIST_REMIND_EVERY_SECONDS": "3600",
+        "WORKLIST_DICOM_PORT": str(free_port()), "WORKLIST_REMIND_EVERY_SECONDS": "3600",
         "WORKLIST_METRICS_PORT": str(free_port()),
     }
     settings = load_settings(**{k.removeprefix("WORKLIST_").lower(): v for k, v in env.items()})
-    worklist = Worklist(tmp_path / "run", env)
+    small = Worklist(tmp_path / "small", {**env, "WORKLIST_READ_MEMORY_MB": "128"})
+    large = Worklist(tmp_path / "large", {**env, "WORKLIST_READ_MEMORY_MB": "8192",
+                                          "WORKLIST_READ_TIMEOUT_SECONDS": "3600"})
     engine = make_engine(postgres_url)
     sessions = make_session_factory(engine)
     pipeline = start_pipeline(settings, sessions)
     server = start_listener(settings, sessions, pipeline.on_stored)
     try:
-        worker = worklist.worker()
+        worker = small.worker()
         worker.wait_for("ready", 120)
-        took = _stop_while_reading(worker, sessions, settings.dicom_port, poison)
+        assert _send_patiently(settings.dicom_port, poison) == [0]
+        assert send(settings.dicom_port, _ordinary(tmp_path / "ordinary", 3)) == [0, 0, 0]
+        wait_idle(sessions, timeout=300)
+        with sessions() as session:
+            rows = session.scalars(select(InboxObject).order_by(InboxObject.id)).all()
+            assert rows[0].state == InboxState.FAILED and rows[0].error is not None
+            assert "needed more than 128 MB (WORKLIST_READ_MEMORY_MB)" in rows[0].error
+            assert [r.state for r in rows[1:]] == [InboxState.DONE] * 3
+        worker.stop()
+
+        worker = large.worker()
+        worker.wait_for("ready", 120)
+        took = _stop_while_reading(worker, sessions, settings.dicom_port,
+                                   _another(poison, tmp_path / "another.dcm"), ANOTHER_UID)
         print(f"celery worker stopped {took:.1f} s after SIGTERM")
-        assert took < STOP_WITHIN, worklist.logs()
+        assert took < STOP_WITHIN, small.logs() + large.logs()
     finally:
         server.shutdown()  # type: ignore[attr-defined]
         pipeline.stop()
         celery_app.close()
-        worklist.stop_all()
+        small.stop_all()
+        large.stop_all()
         broker.stop()
         engine.dispose()
