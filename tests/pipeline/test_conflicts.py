@@ -20,10 +20,11 @@ from pydicom.uid import generate_uid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.conftest import service_missing
 from tests.dicom import factories
 from tests.dicom.conftest import send
 from tests.pipeline.harness import wait_idle
-from tests.web.seed import PASSWORD, add_users
+from tests.web.seed import add_users
 from tests.web.test_pages import csrf, login
 from worklist.db.models import (
     AuditEntry, Image, InboxObject, InboxState, Item, ItemStatus, ObjectConflict, Patient, Report,
@@ -207,3 +208,39 @@ def test_a_study_under_a_second_patient_id_is_held(
             "conflict-review", ItemStatus.OPEN, owner.id)
         row = session.get_one(InboxObject, conflict.inbox_pk)
         assert row.state is InboxState.HELD
+
+
+def test_a_radiologist_chooses_in_the_browser(version_two_held: Pushed, tmp_path: Path) -> None:
+    """The failed page in headless Chromium: the held version is listed with what differs; the
+    radiologist applies it through the page's form, and the case follows version 2."""
+    from playwright.sync_api import expect
+
+    from tests.web.server import running
+    from tests.web.test_browser import CHROMIUM_ARGS, _chromium, _log_in
+
+    pushed = version_two_held
+    executable = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_missing("Playwright for Python")
+    with running(create_app(pushed.settings, pushed.sessions)) as base, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
+                                             headless=True)
+        page = browser.new_page()
+        _log_in(page, base, "rafa")
+        page.goto(f"{base}/failed")
+        row = page.locator("table.conflicts tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("new-version")
+        expect(row).to_contain_text("assessments on file: BI-RADS 4")
+        row.get_by_label("Note").fill("the sender corrected the report")
+        row.get_by_role("button", name="Apply the arrived object").click()
+        expect(page.get_by_role("status")).to_contain_text("Choice recorded")
+        expect(page.locator("table.conflicts tbody tr")).to_have_count(0)
+        page.screenshot(path=str(tmp_path / "conflict-chosen.png"), full_page=True)
+        browser.close()
+    assert pushed.report_birads() == ["1"]
+    assert pushed.items() == {"unsampled-finding": ItemStatus.DISMISSED,
+                              "conflict-review": ItemStatus.RESOLVED}
