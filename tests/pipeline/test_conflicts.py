@@ -153,9 +153,9 @@ def test_choosing_version_two_re_evaluates_the_case_with_it(version_two_held: Pu
                                   follow_redirects=False)
     assert response.status_code == 303, response.text
     assert pushed.report_birads() == ["1"]
-    items = pushed.items()
-    assert items["conflict-review"] is ItemStatus.RESOLVED
-    assert items["unsampled-finding"] is ItemStatus.DISMISSED  # BI-RADS 1 now stands
+    assert pushed.items() == {"unsampled-finding": ItemStatus.DISMISSED,  # BI-RADS 1 stands
+                              "conflict-review": ItemStatus.RESOLVED,
+                              "follow-up-due": ItemStatus.OPEN}  # its screening in a year
     with pushed.sessions() as session:
         held = session.get_one(InboxObject, session.get_one(ObjectConflict, conflict["id"]).inbox_pk)
         assert held.state is InboxState.DONE
@@ -242,5 +242,7 @@ def test_a_radiologist_chooses_in_the_browser(version_two_held: Pushed, tmp_path
         page.screenshot(path=str(tmp_path / "conflict-chosen.png"), full_page=True)
         browser.close()
     assert pushed.report_birads() == ["1"]
+    # Version 2's plan now stands: no biopsy, screening in a year.
     assert pushed.items() == {"unsampled-finding": ItemStatus.DISMISSED,
-                              "conflict-review": ItemStatus.RESOLVED}
+                              "conflict-review": ItemStatus.RESOLVED,
+                              "follow-up-due": ItemStatus.OPEN}
