@@ -107,7 +107,7 @@ class ConflictChoice(StrEnum):
 
 
 class ObjectConflict(Base):
-    """A held inbox row and the choice a person makes about it (migration 0008).
+    """A held inbox row and the choice a person makes about it (migration 0009).
 
     ``payload`` keeps the object as the pipeline read it (records and report facts, in the
     ``worklist.cases.codec`` encoding), so the choice applies it without reading it again."""
