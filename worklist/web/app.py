@@ -18,7 +18,9 @@ from worklist.cases.service import reevaluate_patient
 from worklist.items.service import CaseChangedHook
 from worklist.settings import Settings
 from worklist.web import auth, cookies
+from worklist.web.api import conflicts as api_conflicts
 from worklist.web.api import findings as api_findings
+from worklist.web.api import inbox as api_inbox
 from worklist.web.api import items as api_items
 from worklist.web.api import patients as api_patients
 from worklist.web import metrics as metrics_route
@@ -79,7 +81,8 @@ def create_app(
         body = asdict(state) | {"status": "ok" if state.ok else "degraded"}
         return JSONResponse(body, status_code=200 if state.database == "ok" else 503)
 
-    for router in (api_items.router, api_findings.router, api_patients.router):
+    for router in (api_items.router, api_findings.router, api_patients.router,
+                   api_conflicts.router, api_inbox.router):
         app.include_router(router)
     app.include_router(metrics_route.router)  # its own bearer token (WORKLIST_METRICS_TOKEN)
     for router in (login_page.router, worklist_page.router, item_page.router,
