@@ -60,6 +60,39 @@ _GENERIC_OBJECT = re.compile(
 )
 
 
+# The finding a sentence names as the sampled lesion ("the biopsied mass", "bx'd mass", "the mass
+# biopsied today", "targeted mass") is the biopsy's own target: a statement in that sentence is about
+# the other finding ("the biopsied mass is separate from the asymmetry" is about the asymmetry).
+_SAMPLED_BEFORE = re.compile(
+    r"\b(?:biopsied|sampled|targeted|target|bioptic)\s+(?:(?:the|a|an)\s+)?(?:[\w:'./-]+\s+){0,3}$"
+    r"|\b(?:biopsy|sampling) of the\s+(?:[\w:'./-]+\s+){0,3}$"
+)
+_SAMPLED_AFTER = re.compile(
+    r"\s*(?:(?:at|in) [\w:' ]{1,16}?\s*)?(?:(?:that|which) (?:was|were) )?"
+    r"(?:biopsied|sampled|targeted)\b(?! (?:at|by) (?:surgery|excision))"
+)
+# "the focal asymmetry, which doesn't correspond to the biopsy site": a relative clause is about the
+# finding just before it
+_RELATIVE = re.compile(r"\b(?:which|that)\b")
+_COPULA_GAP = re.compile(r"[\w:' .-]{0,30}")
+
+
+def _is_sampled(text: str, mention) -> bool:  # type: ignore[no-untyped-def]
+    return bool(_SAMPLED_BEFORE.search(text[: mention.start]) or _SAMPLED_AFTER.match(text, mention.end))
+
+
+def _copula_statements(text: str, findings: list) -> list[re.Match[str]]:  # type: ignore[type-arg]
+    """'the biopsied mass is not the asymmetry', 'isnt the calcifications': a negative copula is a
+    statement when a finding other than the sampled one is named right after it."""
+    out: list[re.Match[str]] = []
+    for r in pattern_list("statements.yaml", "does_not_correspond_copula"):
+        for m in r.finditer(text):
+            if any(f.start >= m.end() and _COPULA_GAP.fullmatch(text, m.end(), f.start)
+                   and not _is_sampled(text, f) for f in findings):
+                out.append(m)
+    return out
+
+
 def _generic_object(text: str, match: re.Match[str]) -> bool:
     generic = _GENERIC_OBJECT.match(text, match.end())
     return bool(generic and generic.group(0).strip()) or bool(re.search(r"(?:finding|abnormality|target)$", match.group(0)))
@@ -121,7 +154,8 @@ def _statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | N
         return not (_hedged(text, match.start(), match.end(), findings)
                     or _CLINICAL_OBJECT.match(text, match.end()))
 
-    negatives = _statement_matches(text, Relation.DOES_NOT_CORRESPOND)
+    negatives = sorted(_statement_matches(text, Relation.DOES_NOT_CORRESPOND) + _copula_statements(text, findings),
+                       key=lambda m: m.start())
     if _is_radpath(report, i):
         # "benign stroma does not explain a BI-RADS 5 mass" judges the pathology result
         # (discordance), it does not say the biopsy missed the finding
@@ -153,15 +187,22 @@ def read_correspondences(report: ReportText) -> list[Correspondence]:
         positive = relation is not Relation.DOES_NOT_CORRESPOND  # uncertain: 'whether X is Y'?
         # 'it cannot be determined whether...': the doubt cue reads as a negation of what follows
         findings = report.findings_in(i, include_negated=relation is Relation.UNCERTAIN)
+        subject = next((FindingType(m.label) for m in findings if m.end <= match.start()), None)
+        # the sampled lesion is the biopsy's side of the statement, never the finding it is about;
+        # a positive statement naming only the sampled lesion still names it
+        unsampled = [m for m in findings if not _is_sampled(text, m)]
+        if unsampled or not positive:
+            findings = unsampled
         after = [m for m in findings if m.start >= match.end()]
         before = [m for m in findings if m.end <= match.start()]
-        subject = FindingType(before[0].label) if before else None
         finding_type: FindingType | None = None
         other = None
         if after:
             other = after[0]
         elif positive and before and _generic_object(text, match):
             finding_type = _sampled_types(report, i, subject)
+        elif before and _RELATIVE.search(text, before[-1].end, match.start()):
+            other = before[-1]  # "the asymmetry, which has not been sampled"
         elif before:
             # "the calcifications have no sonographic correlate": the statement's subject; a
             # certain mention before a hedged associated feature ("with questionable distortion")
