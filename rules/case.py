@@ -1102,7 +1102,9 @@ def assemble(
     for r in reports:
         if r.kind in _FINDING_REPORTS:
             radiology.append(r)
-        if r.procedures:
+        # An attempt given up before tissue was taken is no biopsy: its finding stays unsampled,
+        # and no pathology or specimen radiograph is awaited from it.
+        if any(p.performed for p in r.procedures):
             if r.kind is _PROCEDURE and not r.predecessor_uids:
                 originals.append(r)
             else:
@@ -1115,10 +1117,12 @@ def assemble(
     # re-describes the procedure joins it whatever the arrival order.
     for r in originals:
         for p in r.procedures:
-            a.procedure(r, p, True)
+            if p.performed:
+                a.procedure(r, p, True)
     for r in rewording:
         for p in r.procedures:
-            a.procedure(r, p, False)
+            if p.performed:
+                a.procedure(r, p, False)
     for r in with_pathology:
         for s in r.pathology:
             a.pathology(r, s)
