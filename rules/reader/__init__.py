@@ -64,10 +64,10 @@ def read_report(document: ReportDocument) -> ReportFacts:
         assessments = [c.assessment for c in read_assessments(report, one_breast_report=True)]
     assessments = _merge_assessments(coded.assessments, assessments)
 
-    procedures = read_procedures(report, title) if kind is ReportKind.PROCEDURE else []
+    procedures = read_procedures(report, title, bool(document.predecessor_uids)) if kind is ReportKind.PROCEDURE else []
     default_target = procedures[0].target_type if procedures else _single_type(drafts)
     recommendations = _merge_recommendations(
-        coded.recommendations, read_recommendations(report, default_target, findings, biopsy_performed=bool(procedures)))
+        coded.recommendations, read_recommendations(report, default_target, findings, biopsy_performed=any(p.performed for p in procedures)))
     correspondences = read_correspondences(report) \
         if kind is not ReportKind.PATHOLOGY else []
     pathology = read_pathology(report, kind is ReportKind.RADPATH) if kind in (ReportKind.PATHOLOGY, ReportKind.RADPATH) else []
