@@ -71,7 +71,8 @@ def read_report(document: ReportDocument) -> ReportFacts:
     correspondences = read_correspondences(report) \
         if kind is not ReportKind.PATHOLOGY else []
     pathology = read_pathology(report, kind is ReportKind.RADPATH) if kind in (ReportKind.PATHOLOGY, ReportKind.RADPATH) else []
-    palpable = read_palpable(report, findings) if kind is ReportKind.RADIOLOGY else []
+    palpable = (read_palpable(report, findings) if kind is ReportKind.RADIOLOGY
+                else read_palpable(report, ()) if kind in (ReportKind.PROCEDURE, ReportKind.RADPATH) else [])
     return ReportFacts(
         source_uid=document.uid,
         kind=kind,

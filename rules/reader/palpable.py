@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rules.anatomy import Location
+from rules.anatomy import Laterality, Location
 from rules.facts import FindingMention, PalpableComplaint
 from rules.lexicon import any_match, pattern_list
 from rules.reader.context import ReportText
@@ -23,6 +23,27 @@ _UNEXPLAINED = re.compile(
 _NEGATED_COMPLAINT = re.compile(r"\bno (?:\w+ )?(?:palpable|lump)|denies|non-?palpable|not palpable")
 
 
+_SIDE_WORD = re.compile(r"\b(?:right|left|rt|lt)\b")
+
+
+def _per_side(text: str, side: Laterality | None) -> list[tuple[Laterality | None, str]]:
+    """'Palpable areas: right breast 9 o'clock and left breast 3 o'clock', 'bilateral lumps': one
+    complaint per breast, each with the words that follow its side, so that explaining one lump
+    never answers the other."""
+    if side is not Laterality.BOTH:
+        return [(side, text)]
+    words = list(_SIDE_WORD.finditer(text))
+    parts: list[tuple[Laterality | None, str]] = []
+    for k, w in enumerate(words):
+        end = words[k + 1].start() if k + 1 < len(words) else len(text)
+        breast = Laterality.RIGHT if w.group(0) in ("right", "rt") else Laterality.LEFT
+        if all(p[0] is not breast for p in parts):
+            parts.append((breast, text[w.start():end]))
+    if len(parts) < 2:
+        return [(Laterality.RIGHT, text), (Laterality.LEFT, text)]
+    return parts
+
+
 def read_palpable(report: ReportText, findings: tuple[FindingMention, ...]) -> list[PalpableComplaint]:
     out: list[PalpableComplaint] = []
     for i, s in enumerate(report.sentences):
@@ -31,17 +52,17 @@ def read_palpable(report: ReportText, findings: tuple[FindingMention, ...]) -> l
         text = s.text
         if not any_match(pattern_list("terms.yaml", "palpable"), text) or _NEGATED_COMPLAINT.search(text):
             continue
-        side = report.sentence_side(i)
-        clock = clock_hits(text)
-        explained = _explained(report, findings, side)
-        complaint = PalpableComplaint(
-            side, report.evidence(i),
-            Location(clock=clock[0].value) if clock else Location(),  # type: ignore[arg-type]
-            explained,
-        )
-        if any(c.laterality is side and c.location == complaint.location for c in out):
-            continue
-        out.append(complaint)
+        for side, words in _per_side(text, report.sentence_side(i)):
+            clock = clock_hits(words)
+            explained = _explained(report, findings, side)
+            complaint = PalpableComplaint(
+                side, report.evidence(i),
+                Location(clock=clock[0].value) if clock else Location(),  # type: ignore[arg-type]
+                explained,
+            )
+            if any(c.laterality is side and c.location == complaint.location for c in out):
+                continue
+            out.append(complaint)
     if not out:
         out += _explained_elsewhere(report)
     return out
@@ -63,15 +84,21 @@ def _explained_elsewhere(report: ReportText) -> list[PalpableComplaint]:
     return []
 
 
-def _explained(report: ReportText, findings: tuple[FindingMention, ...], side) -> bool | None:  # type: ignore[no-untyped-def]
-    for s in report.sentences:
-        if s.section == "history":
+def _explained(report: ReportText, findings: tuple[FindingMention, ...], side: Laterality | None) -> bool | None:
+    """Whether the report says what explains the lump of ``side``: sentences about the other breast
+    do not answer it."""
+    def about(i: int) -> bool:
+        said = report.sentence_side(i)
+        return side is None or said is None or said is Laterality.BOTH or said is side or side is Laterality.BOTH
+
+    for i, s in enumerate(report.sentences):
+        if s.section == "history" or not about(i):
             continue
         if _UNEXPLAINED.search(s.text):
             return False
     if any(f.palpable and (side is None or f.laterality is None or f.laterality.covers(side)) for f in findings):
         return True
-    for s in report.sentences:
-        if s.section != "history" and _EXPLAINED.search(s.text):
+    for i, s in enumerate(report.sentences):
+        if s.section != "history" and about(i) and _EXPLAINED.search(s.text):
             return True
     return None
