@@ -68,7 +68,9 @@ def read_report(document: ReportDocument) -> ReportFacts:
     default_target = procedures[0].target_type if procedures else _single_type(drafts)
     recommendations = _merge_recommendations(
         coded.recommendations, read_recommendations(report, default_target, findings, biopsy_performed=any(p.performed for p in procedures)))
-    correspondences = read_correspondences(report) \
+    # after a biopsy, a correspondence left open ("possibly corresponds") is for a person to decide
+    after_biopsy = kind is ReportKind.RADPATH or any(p.performed for p in procedures)
+    correspondences = read_correspondences(report, after_biopsy) \
         if kind is not ReportKind.PATHOLOGY else []
     pathology = read_pathology(report, kind is ReportKind.RADPATH) if kind in (ReportKind.PATHOLOGY, ReportKind.RADPATH) else []
     palpable = (read_palpable(report, findings) if kind is ReportKind.RADIOLOGY

@@ -45,6 +45,12 @@ _DOUBT = re.compile(
     r"|\bmay or may not\b"
 )
 _DOUBT_WINDOW = 80
+# After a biopsy, a possibility hedged on the correspondence itself ("the biopsied mass possibly
+# corresponds to the asymmetry", "may not represent") leaves the question open: a person decides.
+# A leaning ("likely represents", "probably corresponds") is the radiologist's reading: no statement,
+# and the features decide.
+_POSSIBILITY = re.compile(r"\b(?:may|might|could|possibl[ey]|questionabl[ey]|perhaps|uncertain|unclear)\b|\?")
+_LEANING = re.compile(r"\b(?:likely|probabl[ey]|presumabl[ey]|favou?red|suspected|most consistent)\b")
 _EXPLAINING = re.compile(r"explain|account")
 _FINDING_HEDGES = frozenset({"possible", "possibly", "probable", "questionable", "suspected", "likely"})
 # "corresponding to the palpable lump" is about a clinical complaint (a palpable fact).
@@ -139,7 +145,7 @@ def _statement_matches(text: str, relation: Relation) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
-def _statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | None:
+def _statement(report: ReportText, i: int, after_biopsy: bool = False) -> tuple[Relation, re.Match[str]] | None:
     """The sentence's statement: its first certain one, else one the report says it cannot tell.
 
     A certain statement is neither hedged nor about a clinical complaint. A negative statement wins
@@ -173,14 +179,20 @@ def _statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | N
         if (_DOUBT.search(text, max(0, match.start() - _DOUBT_WINDOW), match.start())
                 and not _CLINICAL_OBJECT.match(text, match.end())):
             return Relation.UNCERTAIN, match
+    if after_biopsy:
+        for match in sorted(negatives + positives, key=lambda m: m.start()):
+            window = text[max(0, match.start() - _HEDGE_WINDOW):match.end()]
+            if (_POSSIBILITY.search(window) and not _LEANING.search(window)
+                    and not _CLINICAL_OBJECT.match(text, match.end())):
+                return Relation.UNCERTAIN, match
     return None
 
 
-def read_correspondences(report: ReportText) -> list[Correspondence]:
+def read_correspondences(report: ReportText, after_biopsy: bool = False) -> list[Correspondence]:
     out: list[Correspondence] = []
     for i, s in enumerate(report.sentences):
         text = s.text
-        stated = _statement(report, i)
+        stated = _statement(report, i, after_biopsy)
         if stated is None:
             continue
         relation, match = stated
