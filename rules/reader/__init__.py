@@ -22,6 +22,7 @@ from rules.reader.concordance import read_concordance, read_correspondences
 from rules.reader.context import ReportText, report_default_side, title_side
 from rules.reader.findings import _Draft, compatible_location, freeze_all, read_findings, same_family
 from rules.reader.kind import detect_kind
+from rules.reader.corrections import read_corrections
 from rules.reader.palpable import read_palpable
 from rules.reader.pathology import read_pathology
 from rules.reader.pipeline import analyse
@@ -90,6 +91,7 @@ def read_report(document: ReportDocument) -> ReportFacts:
         pathology=tuple(pathology),
         concordance=tuple(concordance),
         palpable=tuple(palpable),
+        corrections=tuple(read_corrections(report)) if document.predecessor_uids else (),
         outside_priors_received=tuple(read_outside_priors_received(report)) if kind is ReportKind.RADIOLOGY else (),
     )
 
