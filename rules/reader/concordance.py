@@ -69,9 +69,10 @@ _GENERIC_OBJECT = re.compile(
 # The finding a sentence names as the sampled lesion ("the biopsied mass", "bx'd mass", "the mass
 # biopsied today", "targeted mass") is the biopsy's own target: a statement in that sentence is about
 # the other finding ("the biopsied mass is separate from the asymmetry" is about the asymmetry).
+_MODIFIER = r"(?:(?!(?:is|isnt|are|was|were|not|does|doesnt|did|has|have|to|from|as|than|and|but|which|that|with)\b)[\w:'./-]+\s+)"
 _SAMPLED_BEFORE = re.compile(
-    r"\b(?:biopsied|sampled|targeted|target|bioptic)\s+(?:(?:the|a|an)\s+)?(?:[\w:'./-]+\s+){0,3}$"
-    r"|\b(?:biopsy|sampling) of the\s+(?:[\w:'./-]+\s+){0,3}$"
+    rf"\b(?:biopsied|sampled|targeted|target|bioptic)\s+(?:(?:the|a|an)\s+)?{_MODIFIER}{{0,3}}$"
+    rf"|\b(?:biopsy|sampling) of the\s+{_MODIFIER}{{0,3}}$"
 )
 _SAMPLED_AFTER = re.compile(
     r"\s*(?:(?:at|in) [\w:' ]{1,16}?\s*)?(?:(?:that|which) (?:was|were) )?"
@@ -87,11 +88,12 @@ def _is_sampled(text: str, mention) -> bool:  # type: ignore[no-untyped-def]
     return bool(_SAMPLED_BEFORE.search(text[: mention.start]) or _SAMPLED_AFTER.match(text, mention.end))
 
 
-def _copula_statements(text: str, findings: list) -> list[re.Match[str]]:  # type: ignore[type-arg]
-    """'the biopsied mass is not the asymmetry', 'isnt the calcifications': a negative copula is a
-    statement when a finding other than the sampled one is named right after it."""
+def _copula_statements(text: str, findings: list, name: str = "does_not_correspond_copula") -> list[re.Match[str]]:  # type: ignore[type-arg]
+    """'the biopsied mass is not the asymmetry', 'isnt the calcifications', 'represents the
+    asymmetry': a copula is a statement when a finding other than the sampled one is named right
+    after it."""
     out: list[re.Match[str]] = []
-    for r in pattern_list("statements.yaml", "does_not_correspond_copula"):
+    for r in pattern_list("statements.yaml", name):
         for m in r.finditer(text):
             if any(f.start >= m.end() and _COPULA_GAP.fullmatch(text, m.end(), f.start)
                    and not _is_sampled(text, f) for f in findings):
@@ -160,14 +162,17 @@ def _statement(report: ReportText, i: int, after_biopsy: bool = False) -> tuple[
         return not (_hedged(text, match.start(), match.end(), findings)
                     or _CLINICAL_OBJECT.match(text, match.end()))
 
-    negatives = sorted(_statement_matches(text, Relation.DOES_NOT_CORRESPOND) + _copula_statements(text, findings),
+    # a copula names its finding right after it, which a negation cue may have marked negated
+    named = report.findings_in(i, include_negated=True)
+    negatives = sorted(_statement_matches(text, Relation.DOES_NOT_CORRESPOND) + _copula_statements(text, named),
                        key=lambda m: m.start())
     if _is_radpath(report, i):
         # "benign stroma does not explain a BI-RADS 5 mass" judges the pathology result
         # (discordance), it does not say the biopsy missed the finding
         negatives = [m for m in negatives if not _EXPLAINING.search(m.group(0))]
-    positives = [m for m in _statement_matches(text, Relation.CORRESPONDS)
-                 if not ("concordant" in m.group(0) and _is_radpath(report, i))]
+    positives = [m for m in _statement_matches(text, Relation.CORRESPONDS) + _copula_statements(text, named, "corresponds_copula")
+                 if not (("concordant" in m.group(0) or _EXPLAINING.search(m.group(0))) and _is_radpath(report, i))]
+    positives.sort(key=lambda m: m.start())
     match = next((m for m in negatives if certain(m)), None)
     if match is not None:
         return Relation.DOES_NOT_CORRESPOND, match

@@ -13,7 +13,7 @@ from rules.evaluation import evaluate
 from rules.facts import FindingType, ProcedureState, ReportFacts
 from rules.items import Evaluation, ItemDecision, ItemKind
 from rules.reader import read_report
-from tests.rules.factories import DAY0, R, case, day
+from tests.rules.factories import DAY0, L, R, case, day
 
 
 def read(uid: str, when: float, title: str, predecessor: str | None = None, **sections: str) -> ReportFacts:
@@ -108,3 +108,45 @@ def test_a_lump_left_open_asks_which_finding_until_the_biopsy_report_says() -> N
     result = evaluate(case([workup, biopsy]), DAY0)
     assert not opened(result, ItemKind.PALPABLE_CORRELATION)
     assert closed(result, ItemKind.PALPABLE_CORRELATION)
+
+
+def _wrong_side_report() -> ReportFacts:
+    return read(
+        "fs.side", -30, "DIAGNOSTIC MAMMOGRAM AND ULTRASOUND",
+        Findings="Right breast: 12 mm irregular mass at 2 o'clock, 5 cm from the nipple. Left breast: "
+                 "scattered fibroglandular tissue.",
+        Impression="BI-RADS 4B. Ultrasound-guided biopsy of the right 2 o'clock mass.",
+    )
+
+
+def test_a_side_corrected_in_an_addendum_leaves_only_the_breast_meant_open() -> None:
+    report = _wrong_side_report()
+    addendum = read("fs.side.add", -29, "ADDENDUM", "fs.side",
+                    Addendum="Laterality error in the original dictation. All references to the right "
+                             "breast should read LEFT breast.")
+    before = evaluate(case([report, addendum]), day(-29.5))
+    assert [i.laterality for i in opened(before, ItemKind.UNSAMPLED_FINDING)] == [R], "as first written"
+    after = evaluate(case([report, addendum]), DAY0)
+    assert [i.laterality for i in opened(after, ItemKind.UNSAMPLED_FINDING)] == [L]
+    biopsy = read("fs.side.bx", -20, "US CORE BIOPSY LEFT BREAST",
+                  Procedure="US guided 14g core biopsy of the left 2 o'clock mass, 4 cores. Clip placed.")
+    done = evaluate(case([report, addendum, biopsy]), DAY0)
+    assert not opened(done, ItemKind.UNSAMPLED_FINDING)
+    assert not opened(done, ItemKind.CORRELATION_REVIEW)
+
+
+def test_a_site_corrected_in_an_addendum_lets_the_biopsy_of_the_site_meant_match() -> None:
+    report = read(
+        "fs.site", -30, "ULTRASOUND RIGHT BREAST",
+        Findings="Right breast 8 mm irregular hypoechoic mass at 1 o'clock, 4 cm from the nipple.",
+        Impression="BI-RADS 4A. Ultrasound-guided biopsy.",
+    )
+    addendum = read("fs.site.add", -29, "ADDENDUM", "fs.site",
+                    Addendum="Addendum: correction, the mass is at 11 o'clock not 1 o'clock.")
+    biopsy = read("fs.site.bx", -20, "US CORE BIOPSY RIGHT BREAST",
+                  Procedure="US guided 14g core biopsy of the right 11 o'clock mass, 4 cores. Clip placed.")
+    uncorrected = evaluate(case([report, biopsy]), DAY0)
+    assert opened(uncorrected, ItemKind.UNSAMPLED_FINDING), "1 and 11 o'clock are two places"
+    result = evaluate(case([report, addendum, biopsy]), DAY0)
+    assert not opened(result, ItemKind.UNSAMPLED_FINDING)
+    assert closed(result, ItemKind.UNSAMPLED_FINDING)
