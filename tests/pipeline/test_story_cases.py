@@ -26,6 +26,30 @@ KNOWN_GAPS = {
                "(malignancy-referral stays open until a coordinator documents it)",
     "TC-0121": "a report saying the surgical consultation took place is not read as documented "
                "(high-risk-lesion stays open until a coordinator documents it)",
+    # Issue 15 stories (fail-safe reading), written from the clinical rules.
+    "TC-0202": "pipeline: the rad-path note's 'benign, concordant' does not close "
+    "concordance-pending (it does at the facts level)",
+    "TC-0203": "reader: a pathology specimen line prefixed 'A.' is not tied to the 7 o'clock "
+    "biopsy, so pathology-pending stays open",
+    "TC-0206": "reader: 'the US target isn't the mammographic asymmetry' (contraction) is not "
+    "read as non-correspondence",
+    "TC-0207": "rules: pathology with no biopsy or finding on file opens no correlation-review "
+    "naming what is missing",
+    "TC-0208": "rules: pathology at a site no biopsy matches opens no correlation-review",
+    "TC-0210": "rules: pathology without its procedure report, untied to the screening asymmetry, "
+    "opens no correlation-review",
+    "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
+    "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
+    "TC-0214": "reader: an addendum correcting the side (right dictated, left meant) is not "
+    "applied",
+    "TC-0215": "reader: a procedure addendum correcting the side is not applied (left items stay "
+    "open)",
+    "TC-0216": "reader: an addendum correcting the finding type (mass -> focal asymmetry) is not "
+    "applied",
+    "TC-0217": "reader: a pathology addendum correcting the specimen side is not applied",
+    "TC-0218": "reader: an addendum correcting the side of a developing asymmetry is not applied",
+    "TC-0219": "reader: a one-line side-correction addendum to a procedure report is not applied",
+    # End of the issue 15 stories.
 }
 
 
