@@ -52,6 +52,7 @@ ALL_FILES = CASE_FILES + HELDOUT_FILES + STORY_FILES
 
 def test_the_corpus_is_large_enough() -> None:
     assert len(CASE_FILES) >= 30
+    assert len(HELDOUT_FILES) >= 40
     assert len(STORY_FILES) == 8
 
 
