@@ -10,6 +10,7 @@ A correction replaces what it corrects: the rules apply it to the amended report
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from rules.anatomy import Depth, Laterality, Location
 from rules.facts import Correction, CorrectionKind, FindingType
@@ -21,7 +22,8 @@ _CUE = re.compile(
     r"\b(?:correct(?:ion|ed)?|should (?:read|be|say|state)|(?:laterality|side|clock|depth|site|location|"
     r"position|transcription|dictation) error|errors?\b|in error|incorrect(?:ly)?|erroneous(?:ly)?|wrong(?:ly)?|"
     r"mis-?dictated|mis-?stated|(?:dictated|stated|reported|transcribed) as|"
-    r"replace[sd]?|transposed|typo|pls read|please read|(?:should|to) be read)\b"
+    r"replace[sd]?|transposed|typo|pls read|please read|(?:should|to) be read|laterality|"
+    r"on (?:further |second |closer )?review)\b"
 )
 # The correction is about the side when it says so or names the sides it swaps.
 _SIDE_CUE = re.compile(r"\b(?:laterality|side|wrong breast|other breast|contralateral)\b")
@@ -33,7 +35,11 @@ _WRONG_BEFORE = re.compile(
     r"(?:\bnot|rather than|instead of|(?:dictated|stated|reported|transcribed|labell?ed|described) as|"
     r"replace[sd]?|references to|\bfor|in place of|as opposed to|from)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}$"
 )
-_WRONG_AFTER = re.compile(r"^\s*(?:breast\s+)?(?:was|is|were)\s+(?:incorrect|wrong|in error|an error)|^\s*as (?:previously )?(?:stated|dictated)")
+_WRONG_AFTER = re.compile(
+    r"^[\"'\s]*(?:breast\s+)?(?:in the (?:findings|impression|report|text|above)\s+)?(?:was|is|were)\s+(?:\w+\s+){0,2}"
+    r"(?:incorrect|wrong|in error|an? (?:\w+ )?error|erroneous|mistaken)"
+    r"|^[\"'\s]*as (?:previously )?(?:stated|dictated)"
+)
 # "R breast", "L breast", "rt", "lt": sides as shorthand dictation writes them
 _SIDE_WORD = re.compile(r"\b(?:(right|rt)|(left|lt)|(r)(?= breast)|(l)(?= breast))\b")
 
@@ -56,10 +62,13 @@ def _opposite(side: Laterality) -> Laterality:
 
 def _meant_and_wrong(text: str, hits: list[tuple[object, int, int]]) -> tuple[object | None, object | None]:
     """Of the values a correction names, the one meant and the one taken back."""
-    meant = [v for v, s, e in hits if not _wrong(text, s, e)]
     wrong = [v for v, s, e in hits if _wrong(text, s, e)]
-    wrong = [v for v in wrong if v not in meant] or wrong
-    return (meant[-1] if meant else None), (wrong[0] if wrong else None)
+    meant = [v for v, s, e in hits if not _wrong(text, s, e)]
+    meant = [v for v in meant if v not in wrong] or meant
+    # the value said most often is the one meant ("should read left. The mass is in the LEFT breast")
+    chosen = Counter(meant).most_common(1)[0][0] if meant else None
+    taken_back = [v for v in wrong if v != chosen]
+    return chosen, (taken_back[0] if taken_back else None)
 
 
 def read_corrections(report: ReportText) -> list[Correction]:
@@ -70,7 +79,8 @@ def read_corrections(report: ReportText) -> list[Correction]:
             continue
         # the cue may stand alone ("Laterality error in the original dictation.") with the values in
         # the next sentence of the same section
-        group = [i] + ([i + 1] if i + 1 < len(sentences) and sentences[i + 1].heading == s.heading else [])
+        group = ([i - 1] if i > 0 and sentences[i - 1].heading == s.heading and not _CUE.search(sentences[i - 1].text) else []) \
+            + [i] + ([i + 1] if i + 1 < len(sentences) and sentences[i + 1].heading == s.heading else [])
         text = " ".join(sentences[j].text for j in group)
         evidence = report.evidence(i)
         findings = [m for j in group for m in report.findings_in(j, include_negated=True)]

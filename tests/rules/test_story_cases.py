@@ -36,11 +36,6 @@ KNOWN_GAPS: dict[str, str] = {
     "opens no correlation-review",
     "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
     "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
-    "TC-0214": "reader: an addendum correcting the side (right dictated, left meant) is not "
-    "applied",
-    "TC-0216": "reader: an addendum correcting the finding type (mass -> focal asymmetry) is not "
-    "applied",
-    "TC-0218": "reader: an addendum correcting the side of a developing asymmetry is not applied",
     "TC-0220": "rules: a US biopsy abandoned because the mass could not be seen opens "
     "surgical-biopsy-referral",
     "TC-0222": "rules: a US biopsy aborted for a vasovagal reaction opens "
