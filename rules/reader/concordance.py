@@ -45,6 +45,15 @@ _DOUBT = re.compile(
     r"|\bmay or may not\b"
 )
 _DOUBT_WINDOW = 80
+# "correspondence of the sampled mass with the distortion is indeterminate", "correlation w/ the
+# mammographic mass equivocal": doubt said of the correspondence itself, after the finding it names
+_DOUBTED = re.compile(
+    r"\b(?:correspondence|correlation|relationship)\b(?: of [^.;:]{0,60}?)? (?:with|to|between)\b"
+)
+_DOUBT_AFTER = re.compile(
+    r"^[^.;]{0,80}?\b(?:is |remains |was |appears |felt to be )?(?:indeterminate|uncertain|unclear|equivocal|"
+    r"undetermined|not (?:certain|clear|established|definite))\b"
+)
 # After a biopsy, a possibility hedged on the correspondence itself ("the biopsied mass possibly
 # corresponds to the asymmetry", "may not represent") leaves the question open: a person decides.
 # A leaning ("likely represents", "probably corresponds") is the radiologist's reading: no statement,
@@ -183,6 +192,9 @@ def _statement(report: ReportText, i: int, after_biopsy: bool = False) -> tuple[
     for match in sorted(negatives + positives, key=lambda m: m.start()):
         if (_DOUBT.search(text, max(0, match.start() - _DOUBT_WINDOW), match.start())
                 and not _CLINICAL_OBJECT.match(text, match.end())):
+            return Relation.UNCERTAIN, match
+    for match in _DOUBTED.finditer(text):
+        if _DOUBT_AFTER.match(text[match.end():]) and not _CLINICAL_OBJECT.match(text, match.end()):
             return Relation.UNCERTAIN, match
     if after_biopsy:
         for match in sorted(negatives + positives, key=lambda m: m.start()):

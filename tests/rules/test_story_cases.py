@@ -40,10 +40,6 @@ KNOWN_GAPS: dict[str, str] = {
     "surgical-biopsy-referral",
     "TC-0222": "rules: a US biopsy aborted for a vasovagal reaction opens "
     "surgical-biopsy-referral",
-    "TC-0229": "reader: 'correspondence ... is indeterminate' in a rad-path note opens no "
-    "correlation-review",
-    "TC-0230": "reader: 'correlation w/ the mammographic mass equivocal' opens no "
-    "correlation-review",
     "TC-0233": "reader: 'it is unclear which of them is the palpable abnormality' opens no "
     "palpable-correlation",
     "TC-0234": "reader: 'unclear whether the palpable thickening corresponds to either finding' "
