@@ -15,7 +15,22 @@ _EXPLAINED = re.compile(
     r"|(?:is|represents) the (?:palpable|lump|clinical)|(?:beneath|under|at the site of) the (?:palpable|lump|marker)"
     # the lump as the subject: "the palpable abnormality corresponds to the cyst", "is explained by"
     r"|(?:palpable|lump)\w*(?: \w+){0,2} (?:corresponds? to|correlates? with|is explained by|is accounted for by)"
+    # the patient shows the lump on the table: "palpable lump confirmed", "points to the lump: it is the mass"
+    r"|(?:palpable|lump)\w*(?: \w+){0,2} (?:was |is )?confirmed|points? to the (?:lump|palpable)[^.;]{0,20}(?:it is|is|was) the"
 )
+# Doubt about which finding the lump is leaves the question open: "it is unclear which of them is the
+# palpable abnormality", "may account for the palpable finding, but the relationship is uncertain",
+# "?corresponds to palp area".
+_DOUBT = re.compile(
+    r"\b(?:unclear|uncertain|indeterminate|equivocal|not (?:clear|certain|sure)|unsure|"
+    r"cannot (?:be )?(?:determined?|tell|say|established?)|whether|which of|may|might|could|possibl[ey]|"
+    r"questionabl[ey]|probabl[ey]|likely)\b|\?"
+)
+
+
+def _answers(text: str) -> bool:
+    """A sentence that says which finding the lump is, without doubting it."""
+    return bool(_EXPLAINED.search(text)) and not _DOUBT.search(text)
 _UNEXPLAINED = re.compile(
     r"no (?:\w+ ){0,3}(?:correlate|abnormality|finding|lesion|mass)\w*[a-z ,]{0,40}(?:palpable|lump|area of (?:clinical )?concern|clinical)"
     r"|(?:palpable|lump|area of concern)[a-z ,]{0,40}(?:no (?:\w+ )?(?:correlate|abnormality)|unexplained|not explained)"
@@ -73,7 +88,7 @@ def _explained_elsewhere(report: ReportText) -> list[PalpableComplaint]:
     abnormality corresponds to the cyst at 10 o'clock") still answers the complaint."""
     for i, s in enumerate(report.sentences):
         text = s.text
-        if any_match(pattern_list("terms.yaml", "palpable"), text) and _EXPLAINED.search(text) \
+        if any_match(pattern_list("terms.yaml", "palpable"), text) and _answers(text) \
                 and not _UNEXPLAINED.search(text) and not _NEGATED_COMPLAINT.search(text):
             clock = clock_hits(text)
             return [PalpableComplaint(
@@ -99,6 +114,6 @@ def _explained(report: ReportText, findings: tuple[FindingMention, ...], side: L
     if any(f.palpable and (side is None or f.laterality is None or f.laterality.covers(side)) for f in findings):
         return True
     for i, s in enumerate(report.sentences):
-        if s.section != "history" and about(i) and _EXPLAINED.search(s.text):
+        if s.section != "history" and about(i) and _answers(s.text):
             return True
     return None

@@ -40,14 +40,6 @@ KNOWN_GAPS: dict[str, str] = {
     "surgical-biopsy-referral",
     "TC-0222": "rules: a US biopsy aborted for a vasovagal reaction opens "
     "surgical-biopsy-referral",
-    "TC-0233": "reader: 'it is unclear which of them is the palpable abnormality' opens no "
-    "palpable-correlation",
-    "TC-0234": "reader: 'unclear whether the palpable thickening corresponds to either finding' "
-    "is not read",
-    "TC-0235": "reader: 'may account for the palpable finding, but the relationship is uncertain' "
-    "is not read",
-    "TC-0238": "reader: 'the palpable lump confirmed' (the L 1:00 mass) does not close "
-    "palpable-correlation",
     "TC-0253": "reader: 'new faint amorphous calcs' with 'Recall for L mag views' opens no "
     "magnification-views-pending",
     # End of the issue 15 stories.
