@@ -288,13 +288,26 @@ def read_not_feasible(report: ReportText, title: str) -> list[NotFeasible]:
             continue
         if not (any_match(pattern_list("statements.yaml", "biopsy_performed"), text) or _guidance(text)):
             continue
-        guidance = _guidance(text) or _guidance(normalise(title)) or Guidance.STEREOTACTIC
+        # a sentence that names no guidance ("the biopsy was not performed") is about the one the
+        # report has been speaking of
+        guidance = (_guidance(text) or (out[-1].guidance if out else None) or _guidance(normalise(title))
+                    or _report_guidance(report) or Guidance.STEREOTACTIC)
         reason = _reason(s.original)
         side = report.sentence_side(i)
         if any(n.guidance is guidance and n.laterality is side for n in out):
             continue
         out.append(NotFeasible(guidance, side, reason, report.evidence(i)))
     return out
+
+
+def _report_guidance(report: ReportText) -> Guidance | None:
+    """The guidance the report names first outside its recommendations."""
+    for j, s in enumerate(report.sentences):
+        if not is_recommendation(report, j):
+            found = _guidance(s.text)
+            if found is not None:
+                return found
+    return None
 
 
 def _reason(original: str) -> str:
