@@ -36,8 +36,6 @@ KNOWN_GAPS: dict[str, str] = {
     "opens no correlation-review",
     "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
     "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
-    "TC-0253": "reader: 'new faint amorphous calcs' with 'Recall for L mag views' opens no "
-    "magnification-views-pending",
     # End of the issue 15 stories.
 }
 
