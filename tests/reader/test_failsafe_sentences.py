@@ -87,6 +87,8 @@ def test_an_attempt_given_up_is_attempted_not_performed(text: str, guidance: Gui
     "because of bleeding; hemostasis achieved.",
     "Procedure: The calcifications were not seen on the stereotactic scout, so the procedure was converted to "
     "tomosynthesis guidance: 9G vacuum biopsy, 6 samples. Clip placed.",
+    "Procedure: Stereotactic biopsy of the right breast calcifications was performed. Clip placed. The "
+    "patient declined the post-procedure mammogram.",
 ])
 def test_tissue_taken_is_a_biopsy_performed_whatever_else_was_given_up(text: str) -> None:
     facts = read_text("Indication: Right breast calcifications.\n" + text, title="BREAST BIOPSY RIGHT")
