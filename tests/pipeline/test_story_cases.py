@@ -36,12 +36,13 @@ KNOWN_GAPS = {
     "opens no correlation-review",
     "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
     "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
-    "TC-0215": "reader: a procedure addendum correcting the side is not applied (left items stay "
-    "open)",
-    "TC-0226": "reader: 'stereotactic biopsy attempted ... no sample obtained' is read as a "
-    "biopsy (pathology-pending)",
-    "TC-0229": "reader: 'correspondence ... is indeterminate' in a rad-path note opens no "
-    "correlation-review",
+    "TC-0215": "pipeline: the side correction is applied (the story passes at the facts level), but the "
+    "rad-path note's 'benign, concordant' does not close concordance-pending, as in TC-0202",
+    "TC-0226": "pipeline: the attempt is read as not performed (the story passes at the facts level), "
+    "but the later rad-path note's verdict does not close concordance-pending, as in TC-0202",
+    "TC-0229": "pipeline: the rad-path note's doubt and verdict are read at the facts level (the story "
+    "passes there), but the note closes no concordance-pending and opens no "
+    "correlation-review here, as in TC-0202",
     "TC-0245": "pipeline: the rad-path note's 'benign, concordant' does not close "
     "concordance-pending (it does at the facts level)",
     # End of the issue 15 stories.
