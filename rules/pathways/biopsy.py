@@ -361,6 +361,9 @@ def specimen_radiograph_missing(ctx: Context) -> Iterator[ItemDecision]:
         )
 
 
+_STEREO_OR_DBT = (Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS)
+
+
 def surgical_biopsy_referral(ctx: Context) -> Iterator[ItemDecision]:
     """Stereotactic (or tomosynthesis-guided) biopsy is not feasible: open surgical biopsy.
 
@@ -369,6 +372,10 @@ def surgical_biopsy_referral(ctx: Context) -> Iterator[ItemDecision]:
     posterior or subcutaneous, widely separated, not visible -> open surgical biopsy).
     """
     for nf in ctx.case.not_feasible:
+        if nf.value.guidance not in _STEREO_OR_DBT:
+            # an ultrasound target not found, or an MRI target gone, is re-imaged or followed, not
+            # sent to surgery; the finding stays unsampled meanwhile
+            continue
         side = nf.value.laterality
         subject = f"{side or 'U'}-{digest(nf.source_uid, nf.value.evidence.text)}"
         pending = [

@@ -26,26 +26,54 @@ KNOWN_GAPS = {
                "(malignancy-referral stays open until a coordinator documents it)",
     "TC-0121": "a report saying the surgical consultation took place is not read as documented "
                "(high-risk-lesion stays open until a coordinator documents it)",
+    # Issue 15 stories (fail-safe reading), written from the clinical rules.
+    "TC-0202": "pipeline: the rad-path note's 'benign, concordant' does not close "
+    "concordance-pending (it does at the facts level)",
+    "TC-0207": "rules: pathology with no biopsy or finding on file opens no correlation-review "
+    "naming what is missing",
+    "TC-0208": "rules: pathology at a site no biopsy matches opens no correlation-review",
+    "TC-0210": "rules: pathology without its procedure report, untied to the screening asymmetry, "
+    "opens no correlation-review",
+    "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
+    "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
+    "TC-0215": "pipeline: the side correction is applied (the story passes at the facts level), but the "
+    "rad-path note's 'benign, concordant' does not close concordance-pending, as in TC-0202",
+    "TC-0226": "pipeline: the attempt is read as not performed (the story passes at the facts level), "
+    "but the later rad-path note's verdict does not close concordance-pending, as in TC-0202",
+    "TC-0229": "pipeline: the rad-path note's doubt and verdict are read at the facts level (the story "
+    "passes there), but the note closes no concordance-pending and opens no "
+    "correlation-review here, as in TC-0202",
+    "TC-0245": "pipeline: the rad-path note's 'benign, concordant' does not close "
+    "concordance-pending (it does at the facts level)",
+    # End of the issue 15 stories.
 }
 
 
-def _stories() -> list[object]:
+# Stories whose only gap is an item that should open on the way and close again: closed items are
+# checked in the time-ordered run only, so the shuffled run of these passes.
+TIME_ORDER_GAPS: dict[str, str] = {
+    # Issue 15 stories (fail-safe reading), written from the clinical rules.
+    # End of the issue 15 stories.
+}
+
+
+def _stories(gaps: dict[str, str]) -> list[object]:
     return [
-        pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p.stem], strict=True))
-        if p.stem in KNOWN_GAPS else pytest.param(p, id=p.stem)
+        pytest.param(p, id=p.stem, marks=pytest.mark.xfail(reason=gaps[p.stem], strict=True))
+        if p.stem in gaps else pytest.param(p, id=p.stem)
         for p in sorted(CASES.glob("*.yaml"))
     ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("path", _stories())
+@pytest.mark.parametrize("path", _stories({**KNOWN_GAPS, **TIME_ORDER_GAPS}))
 def test_story_in_time_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
     check_in_time_order(*service, load_case(path))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-@pytest.mark.parametrize("path", _stories())
+@pytest.mark.parametrize("path", _stories(KNOWN_GAPS))
 def test_story_in_shuffled_order(service: tuple[Settings, sessionmaker[Session]], path: Path) -> None:
     check_shuffled(*service, load_case(path), path.stem)

@@ -28,6 +28,15 @@ KNOWN_GAPS: dict[str, str] = {
     "TC-0121": "reader: 'the patient was seen in breast surgical consultation on the 20th' is read "
     "as a surgical-consultation recommendation, not as a consultation that took place, so "
     "high-risk-lesion stays open",
+    # Issue 15 stories (fail-safe reading), written from the clinical rules.
+    "TC-0207": "rules: pathology with no biopsy or finding on file opens no correlation-review "
+    "naming what is missing",
+    "TC-0208": "rules: pathology at a site no biopsy matches opens no correlation-review",
+    "TC-0210": "rules: pathology without its procedure report, untied to the screening asymmetry, "
+    "opens no correlation-review",
+    "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
+    "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
+    # End of the issue 15 stories.
 }
 
 
