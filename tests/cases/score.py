@@ -8,8 +8,10 @@ report reader and the rules, after each event day as the service would (the mach
   ``malignancy-referral``): of the items a story expects open at the end, how many are open;
 - **precision**, over every kind: of the items the rules opened at some point (open after some
   event day, at the end or closed later; an item satisfied before it was ever open is on nobody's
-  worklist and is not counted), how many the story expects (open or closed, matched as the examples README
-  says) or leaves unscored. An item of a kind the story does not mention at all is counted as not
+  worklist and is not counted), how many the story expects or leaves unscored. An item open at the end is right when an entry of
+  the story's ``open`` list claims it (one per breast, as the story test matches them); an item
+  closed on the way, when an ``open`` or ``closed`` entry asks for an item of its kind, side and
+  finding type (a re-biopsy's first concordance item, closed by its verdict, was right to open). An item of a kind the story does not mention at all is counted as not
   expected: a story that does not list a kind has not asked for it.
 """
 
@@ -26,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from rules.anatomy import Laterality
 from rules.case import Case
 from rules.items import ItemDecision, ItemKind
 from rules.evaluation import evaluate
@@ -104,15 +107,22 @@ def score_story(data: dict[str, Any], into: Score) -> None:
             kind.recalled += 1
         else:
             kind.missed.append(story)
-    accepted = {i.key for i in _expected_items(expected.get("open") or [], open_items)}
-    accepted |= {i.key for i in _expected_items(expected.get("closed") or [], closed_items)}
+    entries = [*(expected.get("open") or []), *(expected.get("closed") or [])]
+    # Open at the end: right only when an expected open entry claims it (one per breast, as the
+    # story test matches them). Closed on the way: right when the story asks for an item like it.
+    claimed = {i.key for entry in expected.get("open") or [] for i in _matches(entry, open_items)}
+    still_open = {i.key for i in open_items}
     unscored = set(expected.get("unscored") or [])
     for item in (*open_items, *closed_items):
         if item.key not in ever_open:
             continue  # satisfied before anyone saw it open: on nobody's worklist
         kind = into.kinds[item.kind.value]
         kind.opened += 1
-        if item.key in accepted or item.kind.value in unscored:
+        if (
+            item.kind.value in unscored
+            or item.key in claimed
+            or (item.key not in still_open and any(_expects(e, item) for e in entries))
+        ):
             kind.correct += 1
         else:
             kind.wrong.append(story)
@@ -136,10 +146,14 @@ def replay_open(
     return list(final), [i for k, i in ever.items() if k not in open_keys], ever_open
 
 
-def _expected_items(
-    entries: Sequence[dict[str, Any]], items: Sequence[ItemDecision]
-) -> list[ItemDecision]:
-    return [i for entry in entries for i in _matches(entry, items)]
+def _expects(entry: dict[str, Any], item: ItemDecision) -> bool:
+    """The entry asks for this item: its kind, finding type and side (``B`` and ``any`` accept
+    either breast), whatever its status (whether it should still be open is the story test's
+    question; here it is whether opening it was right)."""
+    side = str(entry.get("laterality", "any"))
+    if side not in ("B", "any") and item.laterality is not Laterality(side):
+        return False
+    return bool(_matches({**entry, "laterality": "any"}, [item]))
 
 
 def score_folder(folder: Path) -> Score:
