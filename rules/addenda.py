@@ -16,7 +16,7 @@ from typing import Any
 from rules.facts import ReportFacts
 
 STATED = ("findings", "assessments", "recommendations", "procedures", "correspondences",
-          "not_feasible", "pathology", "concordance", "palpable")
+          "not_feasible", "pathology", "concordance", "palpable", "completed_steps")
 """The facts of a report that quote their sentence (``evidence``), so an addendum may repeat them."""
 
 

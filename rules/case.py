@@ -23,6 +23,7 @@ from rules.documents import ImageRecord
 from rules.facts import (
     Assessment,
     Birads,
+    CompletedStep,
     Composition,
     ConcordanceStatement,
     Correspondence,
@@ -181,6 +182,8 @@ class AssembledCase:
     compositions: tuple[Stamped[Composition], ...]
     statement_targets: dict[tuple[str, int], str] = field(default_factory=dict, compare=False)
     """(document UID, correspondence index) -> the finding key the statement names, when it names one."""
+    completed_steps: tuple[Stamped[CompletedStep], ...] = ()
+    """Steps the reports record as taken (a referral made, a surgical consultation held)."""
 
     def finding(self, key: str | None) -> Finding | None:
         return self._findings_by_key.get(key) if key is not None else None
@@ -358,6 +361,7 @@ def _sided_facts(report: ReportFacts) -> tuple[tuple[Any, ...], ...]:
         report.pathology,
         report.concordance,
         report.palpable,
+        report.completed_steps,
     )
 
 
@@ -370,6 +374,7 @@ _SIDED_PARTS = (
     "pathology",
     "concordance",
     "palpable",
+    "completed_steps",
 )
 
 
@@ -387,6 +392,7 @@ def _fill_sides(report: ReportFacts) -> ReportFacts:
         *report.pathology,
         *report.concordance,
         *report.palpable,
+        *report.completed_steps,
     ):
         side = fact.laterality
         if side is None:
@@ -1122,11 +1128,14 @@ def assemble(
     for r in with_pathology:
         for s in r.pathology:
             a.pathology(r, s)
+    completed: list[Stamped[CompletedStep]] = []
     for r in reports:
         if r.kind not in _FINDING_REPORTS:
             a.statements(r)
         if r.palpable or r.not_feasible:
             a.context(r)
+        for step in r.completed_steps:
+            completed.append(stamp((step, r.observed_at, r.source_uid, r.kind)))
     findings: list[Finding] = []
     for d in a.findings:
         if d.merged_into is None:
@@ -1145,4 +1154,5 @@ def assemble(
         not_feasible=tuple(a.not_feasible),
         compositions=tuple(a.compositions),
         statement_targets=a.statement_targets,
+        completed_steps=tuple(completed),
     )

@@ -21,12 +21,7 @@ CASES = Path(__file__).parents[1] / "cases"
 
 
 # Stories the product does not get right yet, each with the reason; strict, so a fix shows up.
-KNOWN_GAPS = {
-    "TC-0119": "a report saying the referral was made is not read as a documented referral "
-               "(malignancy-referral stays open until a coordinator documents it)",
-    "TC-0121": "a report saying the surgical consultation took place is not read as documented "
-               "(high-risk-lesion stays open until a coordinator documents it)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _stories() -> list[object]:
