@@ -895,9 +895,7 @@ class _Assembler:
         # Pathology before (or without) its procedure report: the biopsy happened all the same.
         self.biopsies.append(
             _BiopsyDraft(
-                key=self._unique(
-                    f"B-{s.laterality or 'U'}-{digest('pathology', uid, s.evidence.text)}"
-                ),
+                key=self._unique(implied_biopsy_key(uid, s.laterality, s.evidence.text)),
                 laterality=s.laterality,
                 performed_at=None,
                 guidance=s.guidance,
@@ -1012,6 +1010,11 @@ class _Assembler:
             self.palpable.append(stamp((complaint, at, uid, report.kind)))
         for nf in report.not_feasible:
             self.not_feasible.append(stamp((nf, at, uid, report.kind)))
+
+
+def implied_biopsy_key(source_uid: str, side: Laterality | None, text: str) -> str:
+    """The key of a biopsy known only from its pathology (the report's UID and the sentence)."""
+    return f"B-{side or 'U'}-{digest('pathology', source_uid, text)}"
 
 
 def _from_document(stamped: list[Stamped[Any]], uid: str) -> bool:
