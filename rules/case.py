@@ -68,6 +68,7 @@ _PROCEDURE = ReportKind.PROCEDURE
 _VALUE = attrgetter("value")
 _MENTION_EVIDENCE = attrgetter("value.evidence")
 _RANKING = itemgetter(0, 1, 2)  # (support, time, key) of a candidate biopsy: never the draft itself
+_NEAREST_FIRST = itemgetter(1, 0, 2)  # (time, support, key)
 _TIME_AND_UID = attrgetter("observed_at", "source_uid")
 _IMAGE_TIME_AND_UID = attrgetter("acquired_at", "sop_instance_uid")
 T = TypeVar("T")
@@ -887,7 +888,9 @@ class _Assembler:
                 unordered.append((-support, sort_time(b.performed_at), b.key, b))
         stamped = stamp((s, at, uid, report.kind))
         if not scored and unordered:
-            min(unordered, key=_RANKING)[3].pathology.append(stamped)
+            # The nearest procedure after the result first (its report was signed late), then the
+            # best placed: a biopsy done weeks later (a repeat biopsy) did not produce this result.
+            min(unordered, key=_NEAREST_FIRST)[3].pathology.append(stamped)
             return
         if scored:
             max(scored, key=_RANKING)[3].pathology.append(stamped)

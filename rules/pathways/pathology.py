@@ -57,13 +57,11 @@ def steps_taken(
     return out
 
 
-def item_side(b: Biopsy) -> Laterality | None:
-    """The breast an item about this biopsy's result concerns. A result that names no breast and
-    is tied to no procedure could be from either: both breasts' items stay open until a person
-    ties it (a missing side may cost a coordinator a look, never a missed cancer)."""
-    if b.laterality is None and b.implied:
-        return Laterality.BOTH
-    return b.laterality
+def item_side(b: Biopsy) -> Laterality:
+    """The breast an item about this biopsy (or its result) concerns. When neither its reports nor
+    its result name one, the result could be from either breast: both breasts' items stay open
+    until a person ties it (a missing side may cost a coordinator a look, never a missed cancer)."""
+    return Laterality.BOTH if b.laterality is None else b.laterality
 
 
 def _targets(ctx: Context, b: Biopsy) -> Finding | None:
