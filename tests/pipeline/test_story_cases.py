@@ -45,10 +45,11 @@ KNOWN_GAPS: dict[str, str] = {
     "TC-0217": "reader: a pathology addendum correcting the specimen side is not applied",
     "TC-0218": "reader: an addendum correcting the side of a developing asymmetry is not applied",
     "TC-0219": "reader: a one-line side-correction addendum to a procedure report is not applied",
-    "TC-0220": "rules: a US biopsy abandoned because the mass could not be seen opens "
-    "surgical-biopsy-referral",
-    "TC-0222": "rules: a US biopsy aborted for a vasovagal reaction opens "
-    "surgical-biopsy-referral",
+    "TC-0220": "reader: 'the biopsy was not performed and no samples were obtained' is read as "
+    "stereotactic biopsy not feasible, which opens surgical-biopsy-referral (the rules no longer "
+    "open one for ultrasound guidance not feasible)",
+    "TC-0222": "reader: a US biopsy aborted for a vasovagal reaction is read as stereotactic "
+    "biopsy not feasible, which opens surgical-biopsy-referral",
     "TC-0223": "reader: a DBT biopsy cancelled with no tissue obtained is read as a biopsy "
     "(pathology-pending)",
     "TC-0224": "reader: a prone stereo attempt aborted with no sample is read as a biopsy "
