@@ -29,13 +29,6 @@ KNOWN_GAPS: dict[str, str] = {
     "biopsy, so pathology-pending stays open",
     "TC-0206": "reader: 'the US target isn't the mammographic asymmetry' (contraction) is not "
     "read as non-correspondence",
-    "TC-0207": "rules: pathology with no biopsy or finding on file opens no correlation-review "
-    "naming what is missing",
-    "TC-0208": "rules: pathology at a site no biopsy matches opens no correlation-review",
-    "TC-0210": "rules: pathology without its procedure report, untied to the screening asymmetry, "
-    "opens no correlation-review",
-    "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
-    "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
     "TC-0214": "reader: an addendum correcting the side (right dictated, left meant) is not "
     "applied",
     "TC-0215": "reader: a procedure addendum correcting the side is not applied (left items stay "
