@@ -139,10 +139,12 @@ def correlation_review(ctx: Context) -> Iterator[ItemDecision]:
             continue
         candidates = ctx.correlations.unresolved(b.key)
         if missing is not None:
-            next_step = (
-                f"{missing[0].upper()}{missing[1:]}. Find the missing record, or decide which "
-                "biopsy and finding this result belongs to."
+            advice = (
+                "Find the procedure report, or record which biopsy and finding this result is from."
+                if b.implied
+                else "Find the imaging report of the sampled lesion, or record which finding it is."
             )
+            next_step = f"{missing[0].upper()}{missing[1:]}. {advice}"
             closing = decision
         else:
             next_step = "Review the images and reports: decide which finding this biopsy sampled."
