@@ -57,6 +57,11 @@ def safety_net(ctx: Context, items: Mapping[str, ItemDecision]) -> Iterator[Item
     malignant_reports = {
         (s.source_uid, s.value.laterality) for s in specimens if s.value.category is _MALIGNANT
     }
+    # A high-risk result of a biopsy that also has a malignant one (a revised report): the
+    # referral covers it, as the high-risk-lesion rule says.
+    for b in ctx.case.biopsies:
+        if any(p.value.category is _MALIGNANT for p in b.pathology):
+            high_risk |= {(p.value.evidence.source_uid, p.value.evidence.text) for p in b.pathology}
     for s in specimens:
         p = s.value
         cited = (p.evidence.source_uid, p.evidence.text)

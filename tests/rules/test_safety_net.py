@@ -262,3 +262,13 @@ def test_any_story_with_a_cancer_ends_with_its_referral_open_or_closed_by_eviden
             about = [i for i in items if cancer in {(e.source_uid, e.text) for e in i.evidence}]
             assert about, f"no {kind.value} cites {cancer}"
             assert all(i.is_open or i.closing_evidence for i in about)
+
+
+def test_a_high_risk_core_revised_to_cancer_asks_for_the_referral_only() -> None:
+    first = pathology("core", -8)
+    first.pathology("Atypical ductal hyperplasia.", HIGH_RISK, L, at(3), lesions=[Lesion.ADH])
+    revised = pathology("revised", -4)
+    revised.pathology("Ductal carcinoma in situ, low grade.", MALIGNANT, L, at(3), lesions=[Lesion.DCIS])
+    result = evaluate(case([*_mass_work_up(), first, revised]), DAY0)
+    assert not _items(result, ItemKind.HIGH_RISK_LESION)
+    assert _items(result, ItemKind.MALIGNANCY_REFERRAL, open_only=True)
