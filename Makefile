@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install services system-packages test-tools lint clean
+.PHONY: run test bench install services system-packages test-tools bench-tools lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,8 +35,12 @@ test-tools:
 test: install services test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The benchmarks' peers (Orthanc beside dcmtk's storescp).
+bench-tools:
+	scripts/ensure-bench-tools.sh
+
 ## Run the benchmarks and write bench/RESULTS.md.
-bench: install services
+bench: install services bench-tools
 	$(BIN)/python -m bench.run
 
 clean:

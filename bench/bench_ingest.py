@@ -1,14 +1,18 @@
-"""Ingest throughput: dcmtk's storescu pushing a corpus to our listener and to dcmtk's storescp.
+"""Ingest throughput: dcmtk's storescu pushing a corpus to our listener, to dcmtk's storescp and to
+Orthanc.
 
-Both receivers get the same pushes: ``LANES`` storescu processes at once (one association each,
+Every receiver gets the same pushes: ``LANES`` storescu processes at once (one association each,
 whole studies, as several modalities and a PACS forwarding queue send), the same storescu options,
 over loopback, TCP_NODELAY on both sides. The peer is ``storescp --fork`` writing every object to a
 file in bit-preserving mode (the received bytes as they are) without fsync. Ours is the real
 ``worklist listener --processes`` on a fresh database migrated by ``worklist db upgrade``, with a
 Redis broker (the production set-up: rows handed to Celery, no worker running); it answers Success
 only once the file is fsynced under its final name and the inbox row committed. Every push is
-checked: each instance must be a file (peer), an inbox row and a spool file (ours), or the run
-fails.
+checked: each instance must be a file (storescp), an instance in Orthanc's index, an inbox row and
+a spool file (ours), or the run fails. Orthanc (``bench/orthanc.py``) is the second peer: a store
+that indexes what it receives in a database (its default SQLite index) and fsyncs its files, with
+a configuration generated per run. Each receiver's disk use after the push (files, and its
+database's growth) is reported per instance.
 
 Run: ``python -m bench.run --only bench_ingest`` (``--quick``: small corpora, for the harness), or
 ``python -m bench.bench_ingest --corpus small --processes 2 --lanes 8`` for one push each.
@@ -33,7 +37,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bench import proctree
+from bench import orthanc, proctree
 from bench.common import Figure, Section, stopwatch
 from bench.corpus import Corpus, CorpusSpec, ensure
 from bench.databases import (
@@ -90,6 +94,9 @@ class Push:
     """The tree's largest resident memory (PSS), sampled every 50 ms."""
     database_cpu_seconds: float | None = None
     """PostgreSQL backends serving the listener (ours on PostgreSQL only)."""
+    disk_bytes: int = 0
+    """What the push left on disk: allocated bytes of the receiver's files and the growth of its
+    database (ours: spool and SQLite file or PostgreSQL database; Orthanc: storage and index)."""
 
     @property
     def rate(self) -> float:
@@ -102,6 +109,17 @@ class Push:
     @property
     def cpu_ms_per_instance(self) -> float:
         return 1000 * self.cpu.total / self.instances
+
+    @property
+    def disk_kb_per_instance(self) -> float:
+        return self.disk_bytes / 1e3 / self.instances
+
+
+def allocated_bytes(folder: Path) -> int:
+    """Disk blocks held by the files under ``folder`` (not their apparent sizes)."""
+    if not folder.exists():
+        return 0
+    return sum(path.lstat().st_blocks * 512 for path in folder.rglob("*") if path.is_file())
 
 
 class PushFailed(RuntimeError):
@@ -160,11 +178,35 @@ def run_storescp(corpus: Corpus, workdir: Path, lanes: int = LANES) -> Push:
     written = sum(1 for path in out.iterdir() if path.is_file())
     if written != push.instances:
         raise PushFailed(f"storescp wrote {written} of {push.instances} files")
-    return push
+    return Push(push.seconds, push.instances, push.total_bytes, push.cpu, push.peak_memory,
+                disk_bytes=allocated_bytes(out))
+
+
+ORTHANC_MAX_PDU = PEER_MAX_PDU
+"""The same receive PDU as storescp's (storescu sends 128 KiB at most anyway)."""
+
+
+def run_orthanc(corpus: Corpus, workdir: Path, lanes: int = LANES) -> Push:
+    with orthanc.running_orthanc(workdir, threads=lanes, max_pdu=ORTHANC_MAX_PDU) as (
+            port, http_port, pid):
+        before = allocated_bytes(workdir / "storage") + allocated_bytes(workdir / "index")
+        push = _measured_push(corpus, lanes, port, orthanc.ORTHANC_AE, pid)
+        stored = orthanc.count_instances(http_port)
+    if stored != push.instances:
+        raise PushFailed(f"Orthanc indexed {stored} of {push.instances} instances")
+    after = allocated_bytes(workdir / "storage") + allocated_bytes(workdir / "index")
+    return Push(push.seconds, push.instances, push.total_bytes, push.cpu, push.peak_memory,
+                disk_bytes=after - before)
 
 
 def _log_says(log: Path, text: str) -> bool:
     return log.exists() and text in log.read_text(errors="replace")
+
+
+def _database_bytes(database_url: str) -> int:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(row[0]) if row else 0
 
 
 def _backend_cpu(database_url: str) -> float:
@@ -236,21 +278,29 @@ def run_listener(corpus: Corpus, workdir: Path, processes: int = PROCESSES,
         try:
             with running_listener(url, workdir, processes) as (port, pid):
                 database_before = _backend_cpu(url) if url else 0.0
+                disk_before = allocated_bytes(workdir / "data") + (
+                    _database_bytes(url) if url else 0)
                 push = _measured_push(corpus, lanes, port, CALLED_AE, pid)
                 database = _backend_cpu(url) - database_before if url else None
             rows = _count_rows(url, workdir)
+            disk = allocated_bytes(workdir / "data") + (_database_bytes(url) if url else 0)
         finally:
             _empty_broker_queue()
     kept = sum(1 for _ in (workdir / "data" / "spool" / "objects").rglob("*.dcm"))
     if rows != push.instances or kept != push.instances:
         raise PushFailed(f"the listener kept {rows} rows and {kept} files of {push.instances}")
     return Push(push.seconds, push.instances, push.total_bytes, push.cpu, push.peak_memory,
-                database)
+                database, disk - disk_before)
 
 
 def peer_push(corpus: Corpus, lanes: int = LANES) -> Push:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as workdir:
         return run_storescp(corpus, Path(workdir), lanes)
+
+
+def orthanc_push(corpus: Corpus, lanes: int = LANES) -> Push:
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as workdir:
+        return run_orthanc(corpus, Path(workdir), lanes)
 
 
 def our_push(corpus: Corpus, processes: int = PROCESSES, lanes: int = LANES,
@@ -259,24 +309,33 @@ def our_push(corpus: Corpus, processes: int = PROCESSES, lanes: int = LANES,
         return run_listener(corpus, Path(workdir), processes, lanes, backend)
 
 
+STORESCP = "dcmtk storescp --fork +B (bit-preserving files, no fsync), same storescu push"
+ORTHANC = ("Orthanc (Debian package; generated configuration: default SQLite index, "
+           "SyncStorageArea on, no compression, one DICOM thread per lane), same storescu push")
+
+
 def _section(label: str, corpus: Corpus, ours: Push, peer: Push, backend: str,
-             processes: int = PROCESSES, lanes: int = LANES) -> Section:
+             processes: int = PROCESSES, lanes: int = LANES, peer_name: str = "storescp") -> Section:
     mib = 2**20
+    target = ">= 0.5x storescp" if peer_name == "storescp" else ""
     figures = [
-        Figure("instances stored", "instances/s", ours.rate, peer.rate, target=">= 0.5x storescp"),
-        Figure("bytes stored", "MB/s", ours.mb_per_s, peer.mb_per_s, target=">= 0.5x storescp"),
+        Figure("instances stored", "instances/s", ours.rate, peer.rate, target=target),
+        Figure("bytes stored", "MB/s", ours.mb_per_s, peer.mb_per_s, target=target),
         Figure("receiver CPU", "ms/instance", ours.cpu_ms_per_instance,
                peer.cpu_ms_per_instance, higher_is_better=False),
         Figure("receiver peak memory (PSS)", "MiB", ours.peak_memory / mib,
                peer.peak_memory / mib, higher_is_better=False),
+        Figure("disk kept", "KB/instance", ours.disk_kb_per_instance, peer.disk_kb_per_instance,
+               higher_is_better=False),
     ]
-    return Section(f"Ingest, {label} ({backend})", "python -m bench.run --only bench_ingest",
-                   "dcmtk storescp --fork +B (bit-preserving files, no fsync), same storescu push",
-                   figures, _notes(corpus, ours, peer, processes, lanes, backend))
+    title = f"Ingest, {label} ({backend})" + ("" if peer_name == "storescp" else f" vs {peer_name}")
+    return Section(title, "python -m bench.run --only bench_ingest",
+                   STORESCP if peer_name == "storescp" else ORTHANC,
+                   figures, _notes(corpus, ours, peer, processes, lanes, backend, peer_name))
 
 
 def _notes(corpus: Corpus, ours: Push, peer: Push, processes: int, lanes: int,
-           backend: str) -> list[str]:
+           backend: str, peer_name: str = "storescp") -> list[str]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     shares = sorted((spent for spent in ours.cpu.by_process.values() if spent > 0.05),
                     reverse=True)
@@ -292,16 +351,26 @@ def _notes(corpus: Corpus, ours: Push, peer: Push, processes: int, lanes: int,
         f"Ours: `worklist listener --processes {processes}` on {backend}, {ours.seconds:.1f} s; "
         f"CPU {ours.cpu_ms_per_instance:.1f} ms/instance "
         f"({100 * ours.cpu.system / max(ours.cpu.total, 1e-9):.0f}% in the kernel), split "
-        f"{split} across the processes.{database} storescp: {peer.seconds:.1f} s, "
+        f"{split} across the processes.{database} {peer_name}: {peer.seconds:.1f} s, "
         f"{peer.cpu_ms_per_instance:.2f} ms/instance.",
+        f"Disk kept per instance: ours {ours.disk_kb_per_instance:,.1f} KB (the spool keeps an "
+        f"image's header only; inbox rows included), {peer_name} "
+        f"{peer.disk_kb_per_instance:,.1f} KB, of {corpus.total_bytes / 1e3 / len(corpus.files):,.1f} "
+        "KB sent.",
         f"Ours kept {ours.cpu.total / ours.seconds:.2f} of the {cores} cores busy; at "
         f"{ours.cpu_ms_per_instance:.1f} ms per instance its CPU alone caps it at "
         f"{cores * 1000 / ours.cpu_ms_per_instance:,.0f} instances/s on them, before storescu, "
-        "PostgreSQL, the disk and other processes take their share; storescp needs "
-        f"{ours.cpu_ms_per_instance / max(peer.cpu_ms_per_instance, 1e-9):.0f}x less CPU per "
-        "instance, and does not fsync. Where the time goes (profile): dicom_io/README.md, "
-        "Throughput.",
+        f"PostgreSQL, the disk and other processes take their share; {peer_name} needs "
+        + _cpu_comparison(ours, peer) + (", and does not fsync" if peer_name == "storescp" else "")
+        + ". Where the time goes (profile): dicom_io/README.md, Throughput.",
     ]
+
+
+def _cpu_comparison(ours: Push, peer: Push) -> str:
+    theirs, mine = max(peer.cpu_ms_per_instance, 1e-9), max(ours.cpu_ms_per_instance, 1e-9)
+    if theirs <= mine:
+        return f"{mine / theirs:.1f}x less CPU per instance"
+    return f"{theirs / mine:.1f}x more CPU per instance"
 
 
 def _describe(spec: CorpusSpec) -> str:
@@ -314,20 +383,26 @@ def _describe(spec: CorpusSpec) -> str:
 
 def measure(quick: bool = False) -> list[Section]:
     missing = [tool for tool in ("storescu", "storescp") if shutil.which(tool) is None]
-    if missing:
-        raise RuntimeError(f"dcmtk's {', '.join(missing)} not installed (make system-packages)")
+    if missing or orthanc.binary() is None:
+        raise RuntimeError(f"not installed: {', '.join(missing) or 'Orthanc'} "
+                           "(scripts/ensure-bench-tools.sh)")
     small = ensure(QUICK_SMALL if quick else SMALL)
     large = ensure(QUICK_LARGE if quick else LARGE)
     sections = []
     with stopwatch() as elapsed:
-        peer_small = peer_push(small)
-        sections.append(_section("small instances", small, our_push(small), peer_small,
-                                 "PostgreSQL"))
+        peer_small, ours_small = peer_push(small), our_push(small)
+        sections.append(_section("small instances", small, ours_small, peer_small, "PostgreSQL"))
+        orthanc_small = orthanc_push(small)
     sections[-1].seconds = elapsed()
     with stopwatch() as elapsed:
-        sections.append(_section("large instances", large, our_push(large), peer_push(large),
-                                 "PostgreSQL"))
+        ours_large, peer_large = our_push(large), peer_push(large)
+        sections.append(_section("large instances", large, ours_large, peer_large, "PostgreSQL"))
+        orthanc_large = orthanc_push(large)
     sections[-1].seconds = elapsed()
+    sections.append(_section("small instances", small, ours_small, orthanc_small, "PostgreSQL",
+                             peer_name="Orthanc"))
+    sections.append(_section("large instances", large, ours_large, orthanc_large, "PostgreSQL",
+                             peer_name="Orthanc"))
     with stopwatch() as elapsed:
         sections.append(_section("small instances", small, our_push(small, backend="sqlite"),
                                  peer_small, "SQLite"))
@@ -342,22 +417,24 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=PROCESSES)
     parser.add_argument("--lanes", type=int, default=LANES)
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--only", choices=("ours", "peer", "both"), default="both")
+    parser.add_argument("--only", choices=("ours", "peer", "orthanc", "both"), default="both")
     args = parser.parse_args()
     spec = {("small", False): SMALL, ("large", False): LARGE,
             ("small", True): QUICK_SMALL, ("large", True): QUICK_LARGE}[(args.corpus, args.quick)]
     corpus = ensure(spec)
-    for who in ("peer", "ours"):
+    for who in ("peer", "orthanc", "ours"):
         if args.only not in (who, "both"):
             continue
         push = (peer_push(corpus, args.lanes) if who == "peer" else
+                orthanc_push(corpus, args.lanes) if who == "orthanc" else
                 our_push(corpus, args.processes, args.lanes, args.backend))
         database = (f", db {1000 * push.database_cpu_seconds / push.instances:.2f} ms/inst"
                     if push.database_cpu_seconds is not None else "")
         print(f"{who}: {push.instances} inst in {push.seconds:.2f} s = {push.rate:.0f} inst/s, "
               f"{push.mb_per_s:.0f} MB/s, cpu {push.cpu_ms_per_instance:.2f} ms/inst "
               f"(sys {100 * push.cpu.system / max(push.cpu.total, 1e-9):.0f}%){database}, "
-              f"peak pss {push.peak_memory / 2**20:.0f} MiB", flush=True)
+              f"peak pss {push.peak_memory / 2**20:.0f} MiB, "
+              f"disk {push.disk_kb_per_instance:,.1f} KB/inst", flush=True)
 
 
 if __name__ == "__main__":

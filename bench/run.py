@@ -43,6 +43,7 @@ def _versions() -> list[tuple[str, str]]:
         ("python", platform.python_version()),
         *((name, version(name)) for name in packages),
         ("dcmtk storescu", _tool_version(["storescu", "--version"])),
+        ("orthanc", _tool_version(["Orthanc", "--version"])),
         ("postgresql", _tool_version(["psql", "--version"])),
         ("redis-server", _tool_version(["redis-server", "--version"])),
     ]

@@ -10,11 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
+from io import BytesIO
 from pathlib import Path
 
 from dicom_io import sop_classes
 from dicom_io.ports import InboxSink, Limits, Origin, ReceivedObject, SpooledFile, StoreOutcome
 from dicom_io.readers.objects import ObjectKind, ReadResult, UnreadableObject, read_object
+from dicom_io.object_writer import WrittenObject
 from dicom_io.spool import Spool, is_valid_uid
 
 log = logging.getLogger(__name__)
@@ -67,45 +69,61 @@ class IngestResult:
 
 
 def ingest(
-    source: Path | bytes,
+    source: Path | bytes | WrittenObject,
     *,
     sink: InboxSink,
     spool: Spool,
     limits: Limits,
     origin: Origin,
     expected: Expected | None = None,
-    take: bool = False,
-    sha256: str | None = None,
 ) -> IngestResult:
-    """Spool ``source`` (a file or the received bytes), check it, and hand it to the sink.
-
-    ``take``: ``source`` is a temporary file handed over (the listener's received dataset); it is
-    moved into the spool rather than copied, and ``sha256``, when given, is its digest, taken as
-    it was written.
-    """
-    size = len(source) if isinstance(source, bytes) else source.stat().st_size
-    if size > limits.max_object_bytes:
-        return IngestResult(Status.TOO_LARGE, f"{size} bytes is over the {limits.max_object_bytes} limit")
+    """Spool ``source`` (a file, the received bytes, or what the listener already wrote into the
+    spool as it arrived), check it, and hand it to the sink."""
+    if isinstance(source, WrittenObject):
+        written = source
+    else:
+        size = len(source) if isinstance(source, bytes) else source.stat().st_size
+        if size > limits.max_object_bytes:
+            return _too_large(size, limits)
+        try:
+            if isinstance(source, bytes):
+                written = spool.write_stream(BytesIO(source), max_bytes=limits.max_object_bytes)
+            else:
+                with source.open("rb") as stream:
+                    written = spool.write_stream(stream, max_bytes=limits.max_object_bytes)
+        except OSError as error:
+            log.error("cannot write to the spool: %s", type(error).__name__)
+            return IngestResult(Status.OUT_OF_RESOURCES, "cannot write to the spool")
     try:
-        if isinstance(source, bytes):
-            spooled = spool.receive_bytes(source)
-        else:
-            spooled = spool.adopt(source, sha256) if take else spool.receive_file(source)
-    except OSError as error:
-        log.error("cannot write to the spool: %s", type(error).__name__)
-        return IngestResult(Status.OUT_OF_RESOURCES, "cannot write to the spool")
-    try:
-        return _check_and_keep(spooled, sink=sink, origin=origin, expected=expected)
+        return _settle(written, sink=sink, limits=limits, origin=origin, expected=expected)
     finally:
         # Once the sink placed the file this is a no-op; on every other path it removes the bytes.
-        spool.discard(spooled)
+        spool.discard(written.spooled)
+
+
+def _settle(written: WrittenObject, *, sink: InboxSink, limits: Limits, origin: Origin,
+            expected: Expected | None) -> IngestResult:
+    if written.over_limit:
+        return _too_large(written.spooled.size_bytes, limits)
+    if written.write_error is not None:
+        # A full disk, a quota, a file size limit: the sender should retry later.
+        log.error("cannot write to the spool: %s", type(written.write_error).__name__)
+        return IngestResult(Status.OUT_OF_RESOURCES, "cannot write to the spool")
+    if written.complete is False:
+        return IngestResult(Status.CANNOT_UNDERSTAND, "incomplete object: it ends inside an element")
+    return _check_and_keep(written.spooled, sink=sink, origin=origin, expected=expected)
+
+
+def _too_large(size: int, limits: Limits) -> IngestResult:
+    return IngestResult(Status.TOO_LARGE,
+                        f"{size} bytes: larger than the {limits.max_object_bytes}-byte limit")
 
 
 def _check_and_keep(
     spooled: SpooledFile, *, sink: InboxSink, origin: Origin, expected: Expected | None
 ) -> IngestResult:
     try:
-        read = read_object(spooled.temp_path)  # walks the whole file first: truncation is refused
+        read = read_object(spooled.temp_path)  # walks the kept file first: truncation is refused
     except UnreadableObject as error:
         status = Status.MALFORMED_REPORT if "structured report" in str(error) else Status.CANNOT_UNDERSTAND
         return IngestResult(status, str(error))

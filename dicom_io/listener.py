@@ -7,62 +7,35 @@ bindings, so a test can call them directly and nothing lives in a global.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import socket
 import ssl
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from pynetdicom import AE, _config, dimse_messages, evt
+from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 from pynetdicom.events import Event
 from pynetdicom.transport import AssociationSocket, RequestHandler, ThreadedAssociationServer
 
-from dicom_io import sop_classes
+from dicom_io import receipt, sop_classes
 from dicom_io.balance import LeastBusyAccept, SharedSocket, Turns
 from dicom_io.ingest import Expected, Status, ingest
+from dicom_io.object_writer import WrittenObject
 from dicom_io.ports import InboxSink, Limits, Origin
 from dicom_io.spool import Spool
 
 log = logging.getLogger(__name__)
 
-# Received datasets go straight to a temporary file as their fragments arrive, so a 1 GB object
-# never sits in memory. pynetdicom reads this flag process-wide.
+# Received datasets go straight to a file as their fragments arrive, so a 1 GB object never sits
+# in memory; ``receipt`` makes that file a spool writer. pynetdicom reads this flag process-wide.
 _config.STORE_RECV_CHUNKED_DATASET = True
 # pynetdicom's standard handlers format a log record for every PDU and DIMSE message (UIDs
 # included) only for the logger to drop it: the commands keep pynetdicom at WARNING.
 _config.LOG_HANDLER_LEVEL = "none"
-
-
-class _HashingFile:
-    """The temporary file pynetdicom writes a received dataset to, hashing every byte written:
-    the digest is ready when the handler runs, with no second read of a 200 MB object."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Not a context manager: pynetdicom closes it once the handler has returned.
-        self._file = tempfile.NamedTemporaryFile(*args, **kwargs)
-        self.name = self._file.name
-        self.file = self._file.file
-        self.sha256 = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.sha256.update(data)  # releases the GIL on large chunks
-        return self._file.write(data)
-
-    def close(self) -> None:
-        self._file.close()
-
-
-# pynetdicom opens that file through this module global (pynetdicom 3.0: .write, .file.flush,
-# .name, .close are all it uses). If a later version stops using it, handle_store finds no
-# digest and the spool hashes the file itself; tests/dicom/test_spool.py checks the digest
-# taken here against the file kept.
-dimse_messages.NamedTemporaryFile = _HashingFile  # type: ignore[attr-defined, assignment]
 
 
 @dataclass(frozen=True)
@@ -158,16 +131,12 @@ def handle_store(event: Event, sink: InboxSink, spool: Spool, limits: Limits) ->
         sop_instance_uid=str(request.AffectedSOPInstanceUID),
         transfer_syntax_uid=str(event.context.transfer_syntax),
     )
+    source = _received(event)
+    if source is None:
+        return Status.OUT_OF_RESOURCES  # the association ended and its file went with it
     try:
-        source: Path | bytes = event.dataset_path
-    except AttributeError:
-        source = event.encoded_dataset()  # chunked receipt switched off: bytes in memory
-    written = getattr(request, "_dataset_file", None)
-    sha256 = written.sha256.hexdigest() if isinstance(written, _HashingFile) else None
-    try:
-        # pynetdicom deletes its file after this handler: the spool takes it over instead.
         result = ingest(source, sink=sink, spool=spool, limits=limits, origin=origin,
-                        expected=expected, take=True, sha256=sha256)
+                        expected=expected)
     except Exception as error:  # never answer Success for something we did not keep
         log.error("C-STORE failed: %s", type(error).__name__)
         return Status.OUT_OF_RESOURCES
@@ -175,6 +144,18 @@ def handle_store(event: Event, sink: InboxSink, spool: Spool, limits: Limits) ->
         log.warning("C-STORE from %s refused with 0x%04X: %s", origin.calling_ae,
                     result.status, result.reason)
     return result.status
+
+
+def _received(event: Event) -> WrittenObject | Path | bytes | None:
+    """The dataset as ``receipt`` wrote it into the spool (the usual case), else as pynetdicom
+    kept it."""
+    written = getattr(event.request, "_dataset_file", None)
+    if isinstance(written, receipt.ReceivingFile):
+        return written.take()
+    try:
+        return event.dataset_path
+    except AttributeError:
+        return event.encoded_dataset()  # chunked receipt switched off: bytes in memory
 
 
 def handle_connection_close(event: Event, turns: Turns) -> None:
@@ -213,13 +194,17 @@ def event_handlers(config: ListenerConfig, sink: InboxSink, spool: Spool) -> Han
         (evt.EVT_CONN_OPEN, handle_connection_open),
         (evt.EVT_C_ECHO, handle_echo),
         (evt.EVT_C_STORE, handle_store, [sink, spool, config.limits]),
+        (evt.EVT_CONN_OPEN, receipt.handle_open, [spool, config.limits]),
+        (evt.EVT_CONN_CLOSE, receipt.handle_close),
         (evt.EVT_REJECTED, handle_rejected, [sink, config.allowed_aes]),
     ]
 
 
 def start(config: ListenerConfig, sink: InboxSink, spool: Spool) -> ThreadedAssociationServer:
     """Start listening in background threads; call ``shutdown()`` on the result to stop."""
-    spool.ensure()
+    swept = spool.sweep_incoming()
+    if swept:
+        log.warning("removed %d partial file(s) left in the spool by a stopped process", swept)
     ae = build_ae(config)
     handlers = event_handlers(config, sink, spool)
     server_class: Callable[..., ThreadedAssociationServer] = _Server

@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import Celery
 from celery.schedules import crontab
 
+from worklist.inbox.retention import PRUNE_EVERY_SECONDS
 from worklist.settings import Settings
 
 celery_app = Celery("worklist", set_as_current=False)
@@ -38,6 +39,7 @@ def configure(settings: Settings) -> Celery:
                 "task": "worklist.sweep_inbox", "schedule": settings.sweep_every_seconds,
             },
             "remind": {"task": "worklist.remind", "schedule": settings.remind_every_seconds},
+            "prune-spool": {"task": "worklist.prune_spool", "schedule": PRUNE_EVERY_SECONDS},
             "digest": {
                 "task": "worklist.digest",
                 "schedule": crontab(hour=settings.digest_hour, minute=0),

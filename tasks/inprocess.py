@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from dicom_io.spool import Spool
 from rules.site import load_site_config
 from tasks.dispatch import InProcessDispatcher
 from tasks.ingest import IngestContext, process
 from tasks.sweep import stranded
 from worklist.db.base import utcnow
+from worklist.inbox.retention import PRUNE_EVERY_SECONDS, prune_spool
 from worklist.metrics.instruments import outcome_value, run_timed
 from worklist.notifications import service as notifications
 from worklist.notifications.senders import configured_senders
@@ -67,6 +69,9 @@ class InProcessPipeline:
         self._every(settings.sweep_every_seconds, lambda: run_timed("sweep", self.sweep),
                     "sweeper")
         self._every(settings.remind_every_seconds, remind, "reminders")
+        self._every(PRUNE_EVERY_SECONDS, lambda: run_timed("prune-spool", lambda: prune_spool(
+            self.context.sessions, Spool(settings.spool_dir), utcnow(),
+            settings.spool_retention_days)), "spool-retention")
 
     def _every(self, seconds: float, job: Callable[[], object], name: str) -> None:
         def loop() -> None:

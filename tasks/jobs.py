@@ -9,12 +9,14 @@ from typing import Any
 
 from celery.signals import worker_process_init
 
+from dicom_io.spool import Spool
 from rules.site import SiteConfig, load_site_config
 from tasks import runtime
 from tasks.app import celery_app
 from tasks.ingest import TRANSIENT, IngestContext, process
 from tasks.sweep import stranded
 from worklist.db.base import utcnow
+from worklist.inbox import retention
 from worklist.inbox.repository import reports_first
 from worklist.metrics.instruments import outcome_value, run_timed
 from worklist.notifications import service as notifications
@@ -84,6 +86,13 @@ def sweep_inbox() -> int:
     for inbox_id in ids:
         ingest.apply_async(args=[inbox_id])
     return len(ids)
+
+
+@celery_app.task(name="worklist.prune_spool", acks_late=True)
+def prune_spool() -> int:
+    settings = runtime.settings()
+    return run_timed("prune-spool", lambda: retention.prune_spool(
+        runtime.sessions(), Spool(settings.spool_dir), utcnow(), settings.spool_retention_days))
 
 
 @celery_app.task(name="worklist.remind", acks_late=True)

@@ -206,11 +206,12 @@ def restore(settings: Settings, source: Path) -> Manifest:
 
 
 def missing_spool_files(settings: Settings) -> int:
-    """Inbox rows whose object is not in the spool (0 after a sound restore)."""
+    """Inbox rows whose object is not in the spool (0 after a sound restore); rows whose file
+    spool retention removed name none."""
     engine = make_engine(settings.effective_database_url)
     try:
         with engine.connect() as connection:
             paths = connection.execute(text("SELECT spool_path FROM inbox_objects")).scalars()
-            return sum(1 for p in paths if not (settings.spool_dir / p).is_file())
+            return sum(1 for p in paths if p and not (settings.spool_dir / p).is_file())
     finally:
         engine.dispose()

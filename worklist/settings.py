@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     allowed_aes: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_pdu: int = Field(default=262_144, ge=0)
     max_object_bytes: int = Field(default=4 * 1024**3, gt=0)
+    spool_retention_days: int = Field(
+        default=0, ge=0,
+        description="Days a processed object's file stays in the spool; 0 keeps it for good.",
+    )
     dicom_tls_cert: Path | None = None
     dicom_tls_key: Path | None = None
     dicom_tls_ca: Path | None = None

@@ -45,7 +45,7 @@ class RunningListener:
         return sorted(p for p in self.spool.objects.rglob("*") if p.is_file())
 
     def incoming_files(self) -> list[Path]:
-        return sorted(p for p in self.spool.incoming.rglob("*") if p.is_file())
+        return self.spool.partial_files()
 
 
 @pytest.fixture

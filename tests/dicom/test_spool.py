@@ -1,46 +1,19 @@
-"""The spool takes over the listener's received file: a rename on its filesystem, else a copy."""
+"""The spool's temporary and final names, and the digest the listener takes as it receives."""
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import os
+from io import BytesIO
 from pathlib import Path
 
-import pytest
+import pydicom
+from pydicom.filewriter import write_file_meta_info
+from pynetdicom.dsutils import create_file_meta
 
-from dicom_io import spool as spool_module
-from dicom_io.ports import SpooledFile
 from dicom_io.spool import Spool
 from tests.dicom import factories
 from tests.dicom.conftest import send
-
-
-def test_adopt_moves_the_file_and_reports_its_size_and_hash(tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "spool")
-    received = tmp_path / "spool" / "incoming" / "tmp-from-pynetdicom.dcm"
-    received.parent.mkdir(parents=True)
-    received.write_bytes(b"DICM" * 1000)
-    spooled = spool.adopt(received)
-    assert not received.exists(), "moved, not copied"
-    assert spooled.temp_path.read_bytes() == b"DICM" * 1000
-    assert spooled.size_bytes == 4000
-    assert spooled.sha256 == hashlib.sha256(b"DICM" * 1000).hexdigest()
-
-
-def test_adopt_copies_across_filesystems_and_leaves_the_source_to_its_owner(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def cross_device(source: object, target: object) -> None:
-        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
-
-    monkeypatch.setattr(spool_module.os, "rename", cross_device)
-    spool = Spool(tmp_path / "spool")
-    received = tmp_path / "elsewhere.dcm"
-    received.write_bytes(b"x" * 10)
-    spooled = spool.adopt(received)
-    assert received.exists() and spooled.temp_path.read_bytes() == b"x" * 10
-    assert spooled.sha256 == hashlib.sha256(b"x" * 10).hexdigest()
+from tests.dicom.test_listener import dataset_bytes
 
 
 def test_place_then_unplace_round_trips(tmp_path: Path) -> None:
@@ -52,21 +25,23 @@ def test_place_then_unplace_round_trips(tmp_path: Path) -> None:
     assert spooled.temp_path.read_bytes() == b"object" and not list(spool.objects.rglob("*.dcm"))
 
 
-def test_the_listener_hashes_while_receiving_and_the_digest_is_the_files(
-    start_listener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    given: list[str | None] = []
-    adopt = Spool.adopt
-
-    def recording(self: Spool, source: Path, sha256: str | None = None) -> SpooledFile:
-        given.append(sha256)
-        return adopt(self, source, sha256)
-
-    monkeypatch.setattr(Spool, "adopt", recording)
+def test_the_listener_hashes_the_whole_object_as_received(start_listener, tmp_path: Path) -> None:
+    """The row's digest covers every byte received (pixel data included), though the spool keeps
+    only the header: the file meta pynetdicom writes for the request, then the dataset sent."""
     running = start_listener()
     files = [factories.write(factories.mammogram(size=64), tmp_path / f"{i}.dcm") for i in range(2)]
     assert send(running.port, files) == [0, 0]
-    assert len(given) == 2 and None not in given, "no second read of the received file"
-    assert sorted(given) == sorted(row.sha256 for row in running.rows())
-    assert sorted(given) == sorted(hashlib.sha256(p.read_bytes()).hexdigest()
-                                   for p in running.spool_files())
+    expected = []
+    for path in files:
+        dataset = pydicom.dcmread(path)
+        received = BytesIO()
+        received.write(b"\x00" * 128 + b"DICM")
+        write_file_meta_info(received, create_file_meta(  # type: ignore[arg-type]
+            sop_class_uid=dataset.SOPClassUID, sop_instance_uid=dataset.SOPInstanceUID,
+            transfer_syntax=dataset.file_meta.TransferSyntaxUID))
+        received.write(dataset_bytes(path))
+        expected.append((hashlib.sha256(received.getvalue()).hexdigest(), received.tell()))
+    rows = running.rows()
+    assert sorted((row.sha256, row.size_bytes) for row in rows) == sorted(expected)
+    assert all(running.spool.path_of(row.spool_path).stat().st_size < row.size_bytes / 4
+               for row in rows)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from dicom_io.spool import Spool
 from tests.hl7.conftest import Hl7Service, mllp_send, result, send_raw
 from worklist.db.models import AuditEntry, InboxState
 
@@ -26,8 +27,7 @@ def _spooled(service: Hl7Service) -> list[Path]:
 
 
 def _incoming(service: Hl7Service) -> list[Path]:
-    incoming = service.settings.spool_dir / "incoming"
-    return sorted(incoming.iterdir()) if incoming.exists() else []
+    return Spool(service.settings.spool_dir).partial_files()
 
 
 def _still_serving(service: Hl7Service, tmp_path: Path, control_id: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,12 +76,9 @@ def start_listener(
 
 
 def receive_into_spool(settings: Settings) -> None:
-    """pynetdicom writes each received dataset to a temporary file, which the spool then takes
-    over: on the spool's filesystem that is a rename instead of a second copy. Only for a process
-    that is nothing but a listener (this sets the process-wide temporary directory)."""
-    spool = Spool(settings.spool_dir)
-    spool.ensure()
-    tempfile.tempdir = str(spool.incoming)
+    """Received datasets are written into the spool's folder for this process as they arrive
+    (``dicom_io.receipt``); ``dicom_io.listener.start`` first removes what a killed process left."""
+    Spool(settings.spool_dir).ensure()
 
 
 def stop_on_signals() -> threading.Event:
