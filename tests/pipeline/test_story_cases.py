@@ -38,10 +38,6 @@ KNOWN_GAPS: dict[str, str] = {
     "TC-0217": "reader: a pathology addendum correcting the specimen side is not applied",
     "TC-0218": "reader: an addendum correcting the side of a developing asymmetry is not applied",
     "TC-0219": "reader: a one-line side-correction addendum to a procedure report is not applied",
-    "TC-0220": "reader: 'the biopsy was not performed and no samples were obtained' after a "
-    "failed US attempt is read as stereotactic biopsy not feasible (surgical-biopsy-referral)",
-    "TC-0222": "reader: a US biopsy 'aborted prior to needle insertion' is read as stereotactic "
-    "biopsy not feasible (surgical-biopsy-referral)",
     "TC-0223": "reader: the scout sentence of a DBT biopsy 'cancelled; no tissue was obtained' is "
     "read as a biopsy (pathology-pending)",
     "TC-0224": "reader: 'attempted prone stereotactic biopsy ... aborted; no sample obtained' is "
