@@ -14,8 +14,10 @@ item whose evidence still stands.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
+import re
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -25,14 +27,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from rules.addenda import STATED
 from rules.case import Case
-from rules.documents import ImageRecord
+from rules.documents import ImageRecord, Section
 from rules.evaluation import evaluate
 from rules.geometry import sides_compatible
 from rules.facts import PathologyCategory, ReportFacts
 from rules.items import Evaluation, ItemDecision, ItemKind
 from tests.rules.factories import DAY0
-from tests.rules.test_examples import events_through_reader
+from rules.reader import read_report
+from tests.rules.test_examples import _document, events_through_reader
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 SEED = int(os.environ.get("WORKLIST_FUZZ_SEED", "20261204"))
@@ -160,3 +164,41 @@ def test_every_cancer_of_the_stories_has_its_referral_in_any_subset_of_documents
                         assert about, f"{path.stem}: no {kind.value} for {specimen.evidence.text!r}"
                         assert all(i.is_open or i.closing_evidence for i in about)
     assert checked, "no story has a malignant result"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.;:])\s+")
+
+
+def _mutated_text(rng: random.Random, text: str) -> str:
+    """The section's sentences reordered, some repeated, some dropped."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    kept = [s for s in sentences if rng.random() > 0.2] or sentences[:1]
+    kept += [rng.choice(kept) for _ in range(rng.randint(0, 2))] if kept else []
+    rng.shuffle(kept)
+    return " ".join(kept)
+
+
+def test_the_reader_never_raises_on_reordered_repeated_or_missing_sentences() -> None:
+    """Each fact the reader finds in a mangled report quotes a sentence of that report."""
+    rng = random.Random(SEED + 2)
+    reports = []
+    for path in _stories():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        uids: dict[str, str] = {}
+        for index, event in enumerate(data["events"]):
+            if event["kind"] == "report" and str(event.get("sr", "")).lower() != "enhanced":
+                reports.append(_document(str(data["id"]), index, event, uids))
+    read_report(reports[0])  # builds the language pipeline, outside the time budget
+    deadline = time.monotonic() + BUDGET_SECONDS / 2
+    read = 0
+    while time.monotonic() < deadline:
+        document = rng.choice(reports)
+        sections = tuple(Section(s.heading, _mutated_text(rng, s.text)) for s in document.sections)
+        facts = read_report(dataclasses.replace(document, sections=sections))
+        text = " ".join(s.text for s in sections)
+        for name in STATED:
+            for fact in getattr(facts, name):
+                assert fact.evidence.source_uid == document.uid
+                assert fact.evidence.text.strip()[:20] in text, (name, fact.evidence.text)
+        read += 1
+    assert read >= 5, f"only {read} reports read in {BUDGET_SECONDS / 2}s"
