@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 ENV_PREFIX = "WORKLIST_"
 ENV_FILE = ".env"
 # DICOM AE titles: up to 16 characters of the default character repertoire, no backslash or controls.
+VIEWER_PLACEHOLDERS = ("StudyInstanceUID", "AccessionNumber")
 _AE_TITLE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")
 
 
@@ -71,7 +72,20 @@ class Settings(BaseSettings):
 
     site_config: Path | None = Field(default=None, description="Site rules file (intervals etc.).")
     timezone: str = Field(
-        default="UTC", description="IANA zone for DICOM dates and times that carry no offset."
+        default="UTC", description="IANA zone for DICOM dates and times that carry no offset, "
+        "and of every date and time the pages show."
+    )
+    upcoming_horizon_days: int = Field(
+        default=60, ge=0, le=3660,
+        description="Items due further ahead than this are listed under 'upcoming', not today.",
+    )
+    viewer_url: str = Field(
+        default="", description="The image viewer's URL for one study, with {StudyInstanceUID} "
+        "and/or {AccessionNumber}; empty = no viewer links.",
+    )
+    list_refresh_seconds: int = Field(
+        default=60, ge=0, le=3600,
+        description="How often an open worklist page refreshes its rows; 0 = never.",
     )
     log_level: str = "INFO"
 
@@ -293,6 +307,20 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not re.match(r"^https?://", value):
             raise ValueError("must be an http:// or https:// URL, or empty")
+        return value
+
+    @field_validator("viewer_url")
+    @classmethod
+    def _check_viewer_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        if not re.match(r"^https?://", value):
+            raise ValueError("must be an http:// or https:// URL, or empty")
+        names = set(re.findall(r"\{([^{}]*)\}", value))
+        if not names or names - set(VIEWER_PLACEHOLDERS):
+            raise ValueError("must name {StudyInstanceUID} and/or {AccessionNumber}, and no "
+                             "other {placeholder}")
         return value
 
     @field_validator("timezone")

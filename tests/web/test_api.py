@@ -26,9 +26,18 @@ ALLOWED_ROLES = {
     ("post", "/api/v1/items/{item_id}/dismiss"): {"rafa"},
     ("post", "/api/v1/findings/{finding_id}/concordance"): {"rafa"},
     ("get", "/api/v1/patients/{patient_id}/case"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/assign"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/hold"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/release"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/outreach"): {"cora", "rafa", "ada"},
+    ("get", "/api/v1/items/{item_id}/outreach"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/items/{item_id}/lost-to-follow-up"): {"cora", "rafa", "ada"},
 }
 BODIES = {"resolve": {"reason": "done"}, "dismiss": {"reason": "not needed"},
-          "notes": {"note": "called"}, "concordance": {"verdict": "concordant-benign"}}
+          "notes": {"note": "called"}, "concordance": {"verdict": "concordant-benign"},
+          "assign": {"assignee": "cora"}, "hold": {"until": "2099-01-14", "reason": "booked"},
+          "outreach": {"channel": "phone", "outcome": "no-answer"},
+          "lost-to-follow-up": {"reason": "moved away"}}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -243,6 +252,11 @@ def test_concordance_runs_the_real_rules_and_returns_the_items(
         entries = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "document-concordance")).all()
         assert [(e.actor, e.patient_pk) for e in entries] == [("rafa", pushed.patient_pk)] * 3
+        # The item a verdict was about names the radiologist in its history.
+        documented = session.scalars(select(ItemEvent).where(
+            ItemEvent.item_pk == pushed.concordance_item, ItemEvent.action == "concordance")).all()
+        assert [(e.actor, e.reason) for e in documented] == [
+            ("rafa", "Discordant, documented by rafa")]
 
 
 def test_the_case_holds_findings_biopsies_pathology_and_items(

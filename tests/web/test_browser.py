@@ -158,9 +158,11 @@ def test_coordinator_finds_the_biopsy_item_and_radiologist_documents_concordance
 
     def record(response: Any) -> None:
         request = response.request
-        if (request.resource_type == "document" and request.method == "GET"
-                and response.status == 200):
-            pages.append((user["name"], re.sub(r"^https?://[^/]+", "", response.url).split("?")[0]))
+        shown = ((request.method == "GET" and response.status == 200)
+                 or (request.method == "POST" and response.status == 422))  # a form re-shown
+        if request.resource_type == "document" and shown:
+            path = re.sub(r"^https?://[^/]+", "", response.url).split("?")[0]
+            pages.append((user["name"], re.sub(r"^(/items/\d+)/[a-z-]+$", r"\1", path)))
 
     with running(pushed_app) as base:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -204,6 +206,15 @@ def test_coordinator_finds_the_biopsy_item_and_radiologist_documents_concordance
         page.wait_for_url(re.compile(r"kind=concordance-pending"))
         rows.first.get_by_role("link", name="Concordance pending").click()
         page.wait_for_url(f"{base}/items/{pushed.concordance_item}")
+        # Imaging beside pathology: the finding, its BI-RADS and sentence, and what the needle
+        # found. A verdict left out gets a sentence, not a validation message.
+        side = page.get_by_role("region", name="Imaging and pathology side by side")
+        expect(side.get_by_label("Imaging")).to_contain_text("Right Mass")
+        expect(side.get_by_label("Pathology")).to_contain_text(
+            re.compile("pseudoangiomatous stromal hyperplasia", re.I))
+        page.get_by_role("button", name="Document concordance").click()
+        expect(page.get_by_role("alert")).to_have_text(re.compile(
+            r"^Choose one verdict \(concordant benign, .*nothing was recorded\.$"))
         form = page.get_by_role("group", name="Document radiology-pathology concordance")
         form.get_by_label("Concordant benign").check()
         page.get_by_label("Concordance note").fill(NOTE)
@@ -213,6 +224,8 @@ def test_coordinator_finds_the_biopsy_item_and_radiologist_documents_concordance
         expect(page.get_by_role("status")).to_contain_text("Concordance documented")
         expect(page.locator(".item-head .status-resolved")).to_be_visible()
         expect(page.locator(".events li").last).to_contain_text("Resolved by rafa")
+        expect(page.locator(".events li.ev-concordance")).to_contain_text(
+            "Concordant benign, documented by rafa")
         expect(page.get_by_role("region", name="Why this item exists").locator(".evidence")
                .last).to_contain_text(NOTE)  # what closed it: the radiologist's decision
         timeline = page.locator(".timeline")
@@ -251,6 +264,7 @@ def test_coordinator_finds_the_biopsy_item_and_radiologist_documents_concordance
         events = session.scalars(select(ItemEvent).where(
             ItemEvent.item_pk == pushed.concordance_item).order_by(ItemEvent.id)).all()
         assert [(e.action, e.actor) for e in events] == [("opened", "pipeline"),
+                                                         ("concordance", "rafa"),
                                                          ("resolved", "rafa")]
         still = session.get(Item, pushed.unsampled_item)
         assert still is not None and still.status is ItemStatus.OPEN
@@ -264,5 +278,6 @@ def test_coordinator_finds_the_biopsy_item_and_radiologist_documents_concordance
                 AuditEntry.action.in_(PATIENT_PAGES.values()),
                 AuditEntry.patient_pk == pushed.patient_pk)))
     seen = _patient_pages(pages)
-    assert seen[("cora", "view-item")] == 1 and seen[("rafa", "view-item")] == 3
+    # rafa's item pages: the list's link, the refused form re-shown, the result, the other item.
+    assert seen[("cora", "view-item")] == 1 and seen[("rafa", "view-item")] == 4
     assert audited == seen, "every page that showed the patient is in the audit trail"

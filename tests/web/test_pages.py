@@ -68,11 +68,16 @@ def test_the_worklist_puts_the_urgent_overdue_item_first(client: TestClient,
     assert page.headers["cache-control"] == "no-store"
     rows = re.findall(r'<tr class="prio-row-(\w+)( is-overdue)?">', page.text)
     assert rows[0] == ("urgent", " is-overdue")
-    assert [r[0] for r in rows] == ["urgent", "high", "routine"]  # active only by default
+    # Active only, and only what is due within the horizon: next year's annual follow-up (due in
+    # 361 days) waits under "upcoming" instead of sitting beside the overdue biopsy.
+    assert [r[0] for r in rows] == ["urgent", "high"]
     assert "OVERDUE" in page.text and "QUILLFEATHER, Zenobia" in page.text
-    filtered = client.get("/", params={"kind": "follow-up-due"})
+    upcoming = client.get("/", params={"queue": "upcoming"})
+    assert re.findall(r'<tr class="prio-row-(\w+)">', upcoming.text) == ["routine"]
+    filtered = client.get("/", params={"kind": "follow-up-due", "queue": "upcoming"})
     assert "Follow up due" in filtered.text and "QUILLFEATHER" not in filtered.text
     assert "1 item," in filtered.text
+    assert "0 items" in client.get("/", params={"kind": "follow-up-due"}).text
     by_patient = client.get("/", params={"patient": "quillfeather"})
     assert by_patient.text.count('<tr class="prio-row-') == 1
     assert client.get("/", params={"kind": "nonsense"}).status_code == 422

@@ -78,7 +78,8 @@ def by_person(event: ItemEvent) -> bool:
 
 
 def _closed_by_person(item: Item) -> bool:
-    closing = [e for e in item.events if e.action in ("resolved", "dismissed")]
+    closing = [e for e in item.events
+               if e.action in ("resolved", "dismissed", "lost-to-follow-up")]
     return bool(closing) and by_person(closing[-1])
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from worklist.db.engine import make_engine
 
-APPEND_ONLY = frozenset({"audit_log", "item_events"})
+APPEND_ONLY = frozenset({"audit_log", "item_events", "item_outreach"})
 NO_DELETE = frozenset({"items"})
 READ_ONLY = frozenset({"alembic_version"})
 

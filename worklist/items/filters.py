@@ -6,8 +6,8 @@ text it did not expect; free text (the patient filter) only ever travels as a bo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from rules.anatomy import Laterality
@@ -43,17 +43,59 @@ class ItemFilter:
     overdue: bool | None = None
     due_from: date | None = None
     due_to: date | None = None
-    """Inclusive date range on the due date."""
+    """Inclusive date range on the due date, in days of ``zone``."""
+    zone: tzinfo = UTC
+    """The site's time zone: its days bound the date range."""
+    assignee: str | None = None
+    """Items owned by this username."""
+    unassigned: bool = False
+    """Items nobody owns."""
+    held: bool | None = None
+    """True: only items on hold now; False: only items not on hold now."""
+    due_within: datetime | None = None
+    """Today's list: items due before this moment (the site's horizon), or with no due date."""
+    due_beyond: datetime | None = None
+    """Upcoming: items due at or after this moment."""
 
 
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
+class Queue(StrEnum):
+    """The worklist's tabs over active items."""
+
+    TODAY = "today"
+    """Not on hold and due within the site's horizon (or undated): the morning's work."""
+    UPCOMING = "upcoming"
+    """Not on hold, due beyond the horizon (next year's annual follow-up)."""
+    HELD = "held"
+    """Put aside until a date."""
+    EVERYTHING = "everything"
 
 
-def day_end(day: date) -> datetime | None:
+def in_queue(filters: ItemFilter, queue: Queue, now: datetime, horizon_days: int) -> ItemFilter:
+    """The filters narrowed to one tab (whatever tab they were narrowed to before)."""
+    horizon = now + timedelta(days=horizon_days)
+    base = replace(filters, held=None, due_within=None, due_beyond=None)
+    if queue is Queue.TODAY:
+        return replace(base, held=False, due_within=horizon)
+    if queue is Queue.UPCOMING:
+        return replace(base, held=False, due_beyond=horizon)
+    if queue is Queue.HELD:
+        return replace(base, held=True)
+    return base
+
+
+def day_start(day: date, zone: tzinfo = UTC) -> datetime:
+    """When the day starts in ``zone``, as a UTC moment (the calendar's first day in UTC: its
+    start in a zone east of UTC is before the first moment a datetime can hold)."""
+    try:
+        return datetime.combine(day, time.min, zone).astimezone(UTC)
+    except OverflowError:
+        return datetime.combine(day, time.min, UTC)
+
+
+def day_end(day: date, zone: tzinfo = UTC) -> datetime | None:
     """When the day after starts (an inclusive range ends before it); None for the last day
     the calendar has, which nothing is after."""
-    return None if day == date.max else day_start(day + timedelta(days=1))
+    return None if day == date.max else day_start(day + timedelta(days=1), zone)
 
 
 @dataclass(frozen=True)

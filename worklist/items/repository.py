@@ -21,6 +21,8 @@ from worklist.db.models import (
     Item,
     ItemEvent,
     ItemStatus,
+    OutreachAttempt,
+    OutreachOutcome,
     PathologyResult,
     Patient,
     Procedure,
@@ -32,8 +34,10 @@ from worklist.items.filters import (
     ItemFilter,
     ItemSort,
     PageRequest,
+    Queue,
     day_end,
     day_start,
+    in_queue,
 )
 
 FIRST_PAGE = PageRequest()
@@ -110,13 +114,30 @@ def _conditions(filters: ItemFilter, now: datetime) -> list[ColumnElement[bool]]
     elif filters.overdue is False:
         conditions.append(~overdue)
     if filters.due_from is not None:
-        conditions.append(Item.due_at >= day_start(filters.due_from))
-    end = day_end(filters.due_to) if filters.due_to is not None else None
+        conditions.append(Item.due_at >= day_start(filters.due_from, filters.zone))
+    end = day_end(filters.due_to, filters.zone) if filters.due_to is not None else None
     if end is not None:
         conditions.append(Item.due_at < end)
     elif filters.due_to is not None:
         conditions.append(Item.due_at.is_not(None))
+    if filters.assignee is not None:
+        conditions.append(Item.assignee == filters.assignee)
+    if filters.unassigned:
+        conditions.append(Item.assignee.is_(None))
+    if filters.held is True:
+        conditions.append(held_at(now))
+    elif filters.held is False:
+        conditions.append(~held_at(now))
+    if filters.due_within is not None:
+        conditions.append(or_(Item.due_at.is_(None), Item.due_at < filters.due_within))
+    if filters.due_beyond is not None:
+        conditions.append(Item.due_at >= filters.due_beyond)
     return conditions
+
+
+def held_at(now: datetime) -> ColumnElement[bool]:
+    """On hold at ``now``: a hold that has passed is no hold (no job needs to lift it)."""
+    return and_(Item.held_until.is_not(None), Item.held_until > now)
 
 
 def _ordering(sort: ItemSort) -> list[Any]:
@@ -185,14 +206,55 @@ class Alarms:
 
 def alarms(session: Session, now: datetime) -> Alarms:
     active = _status_in(ACTIVE_STATUSES)
+    # An item on hold was put aside on purpose: it rings again when its hold ends.
+    awake = ~held_at(now)
     urgent, overdue, total = session.execute(
         select(
-            func.count(Item.id).filter(Item.priority_rank == 0),
-            func.count(Item.id).filter(Item.due_at.is_not(None), Item.due_at < now),
+            func.count(Item.id).filter(Item.priority_rank == 0, awake),
+            func.count(Item.id).filter(Item.due_at.is_not(None), Item.due_at < now, awake),
             func.count(Item.id),
         ).where(active)
     ).one()
     return Alarms(urgent=int(urgent), overdue=int(overdue), active=int(total))
+
+
+def queue_counts(session: Session, filters: ItemFilter, now: datetime, horizon_days: int
+                 ) -> dict[str, int]:
+    """How many items each tab holds under the other filters."""
+    counts = {}
+    for queue in Queue:
+        statement = _filtered(select(func.count(Item.id)),
+                              in_queue(filters, queue, now, horizon_days), now)
+        counts[queue.value] = int(session.scalar(statement) or 0)
+    return counts
+
+
+def outreach_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, list[OutreachAttempt]]:
+    """Each item's outreach attempts, oldest first."""
+    if not item_ids:
+        return {}
+    found: dict[int, list[OutreachAttempt]] = {item_id: [] for item_id in item_ids}
+    for attempt in session.scalars(select(OutreachAttempt)
+                                   .where(OutreachAttempt.item_pk.in_(list(item_ids)))
+                                   .order_by(OutreachAttempt.at, OutreachAttempt.id)):
+        found[attempt.item_pk].append(attempt)
+    return found
+
+
+def unanswered(attempts: Sequence[OutreachAttempt]) -> int:
+    """Attempts since the patient was last reached that got no answer at all (calls not
+    answered, wrong numbers, letters returned): the list's "no answer x3"."""
+    count = 0
+    for attempt in attempts:
+        if attempt.outcome is OutreachOutcome.REACHED:
+            count = 0
+        elif attempt.outcome in SILENT_OUTCOMES:
+            count += 1
+    return count
+
+
+SILENT_OUTCOMES = frozenset({OutreachOutcome.NO_ANSWER, OutreachOutcome.WRONG_NUMBER,
+                             OutreachOutcome.RETURNED, OutreachOutcome.LEFT_MESSAGE})
 
 
 def get_item(session: Session, item_id: int) -> ItemRow | None:
@@ -217,6 +279,15 @@ def finding_of_item(session: Session, item: Item) -> Finding | None:
             Finding.patient_pk == item.patient_pk, Finding.finding_key == item.finding_key
         )
     ).one_or_none()
+
+
+def active_items_of_finding(session: Session, finding: Finding) -> list[Item]:
+    """The open and acknowledged items about this finding: whose history a decision on it
+    belongs to."""
+    return list(session.scalars(
+        select(Item).where(Item.patient_pk == finding.patient_pk,
+                           Item.finding_key == finding.finding_key, _status_in(ACTIVE_STATUSES))
+        .order_by(Item.id)))
 
 
 def finding_has_pathology(session: Session, finding: Finding) -> bool:
@@ -244,6 +315,9 @@ def patients_by_id(session: Session, patient_id: str) -> list[Patient]:
             select(Patient).where(Patient.patient_id == patient_id).order_by(Patient.id)
         )
     )
+
+
+SYSTEM_KINDS = frozenset({"item-event"})
 
 
 @dataclass(frozen=True)
@@ -309,6 +383,16 @@ class PatientCase:
         oldest = datetime.min.replace(tzinfo=UTC)
         return sorted(entries, key=lambda entry: entry.at or oldest, reverse=True)
 
+    def clinical_timeline(self) -> list[TimelineEntry]:
+        """Studies, reports, biopsies, pathology and concordance decisions by their clinical
+        date (when the study was done, the report signed), newest first."""
+        return [entry for entry in self.timeline() if entry.kind not in SYSTEM_KINDS]
+
+    def activity(self) -> list[TimelineEntry]:
+        """What happened to the worklist's items (opened by the pipeline, escalated, notes,
+        holds), newest first: kept apart from the clinical story."""
+        return [entry for entry in self.timeline() if entry.kind in SYSTEM_KINDS]
+
 
 def patient_case(session: Session, patient_pk: int) -> PatientCase | None:
     patient = session.get(Patient, patient_pk)
@@ -348,3 +432,30 @@ def findings_for_items(session: Session, items: Sequence[Item]) -> dict[tuple[in
         return {}
     findings = session.scalars(select(Finding).where(Finding.patient_pk.in_(patient_pks)))
     return {(finding.patient_pk, finding.finding_key): finding for finding in findings}
+
+
+@dataclass(frozen=True)
+class SampledResult:
+    """A pathology result of a biopsy of the finding, with the report it came in."""
+
+    result: PathologyResult
+    procedure: Procedure
+    report: Report | None
+
+
+def pathology_of_finding(session: Session, finding: Finding) -> list[SampledResult]:
+    """What the needle found in this finding: the other half of a concordance decision."""
+    rows = session.execute(
+        select(PathologyResult, Procedure, Report)
+        .join(Procedure, Procedure.id == PathologyResult.procedure_pk)
+        .outerjoin(Report, Report.id == PathologyResult.report_pk)
+        .where(Procedure.finding_pk == finding.id)
+        .order_by(PathologyResult.id)
+    ).all()
+    return [SampledResult(result, procedure, report) for result, procedure, report in rows]
+
+
+def studies_by_pk(session: Session, study_pks: Sequence[int]) -> dict[int, Study]:
+    if not study_pks:
+        return {}
+    return {s.id: s for s in session.scalars(select(Study).where(Study.id.in_(list(study_pks))))}

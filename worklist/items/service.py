@@ -7,17 +7,21 @@ free text that may hold patient details.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rules.facts import ConcordanceVerdict
 from worklist import audit
 from worklist.accounts.actor import Actor
 from worklist.db.base import utcnow
-from worklist.db.models import ConcordanceDecision, Finding, Item, ItemEvent, ItemStatus, Role
+from worklist.db.models import (
+    ConcordanceDecision, Finding, Item, ItemEvent, ItemStatus, OutreachAttempt, OutreachChannel,
+    OutreachOutcome, Role, User,
+)
 from worklist.items import repository
 from worklist.items.filters import ACTIVE_STATUSES
 
@@ -118,6 +122,7 @@ def document_concordance(
     note: str,
     actor: Actor,
     on_case_changed: CaseChangedHook | None,
+    items: Sequence[Item] = (),
 ) -> ConcordanceDecision:
     """Record a radiologist's concordance decision, then let the rules re-evaluate the case."""
     if actor.role != Role.RADIOLOGIST:
@@ -143,6 +148,17 @@ def document_concordance(
         object_id=finding.id, patient_pk=finding.patient_pk, remote_addr=actor.remote_addr,
         detail={"verdict": decision.verdict, "decision": decision.id},
     )
+    said = DocumentedVerdict(verdict).value.replace("-", " ")
+    for item in items:
+        # The item's own history names the radiologist and the verdict, whatever the rules
+        # then do to the item (close it, or leave it for another step).
+        session.add(ItemEvent(item_pk=item.id, actor=actor.username, action="concordance",
+                              at=decision.decided_at,
+                              reason=f"{said.capitalize()}, documented by {actor.username}"
+                                     + (f": {note}" if note else ""),
+                              data={"status": str(item.status), "verdict": decision.verdict,
+                                    "decision": decision.id}))
+    session.flush()
     if on_case_changed is not None:
         on_case_changed(session, finding.patient_pk, actor.username)
     return decision
@@ -150,3 +166,93 @@ def document_concordance(
 
 ItemAction = Callable[[], object]
 """A bound service call, for boundaries that run it and translate ItemActionError."""
+
+
+# A coordinator's morning: ownership, holds, outreach and lost to follow-up.
+
+MAX_USERNAME_LENGTH = 64
+
+
+def assign(session: Session, item: Item, actor: Actor, assignee: str | None) -> ItemEvent:
+    """Give the item to a person (an active user who reads the worklist), or to nobody."""
+    _require_active(item, "assign")
+    name = (assignee or "").strip() or None
+    if name is not None and name not in assignable_users(session):
+        raise ItemActionError("that person is not an active coordinator or radiologist")
+    if name == item.assignee:
+        raise ItemActionError("the item is already assigned so", conflict=True)
+    item.assignee = name
+    event = _event(session, item, actor, "assigned" if name else "unassigned",
+                   f"to {name}" if name else "", audit_action="assign-item")
+    event.data = {**event.data, "assignee": name}
+    return event
+
+
+def assignable_users(session: Session) -> list[str]:
+    """Usernames an item can be given to: active coordinators and radiologists."""
+    return list(session.scalars(
+        select(User.username).where(User.active.is_(True),
+                                    User.role.in_([Role.COORDINATOR, Role.RADIOLOGIST]))
+        .order_by(User.username)))
+
+
+def hold(session: Session, item: Item, actor: Actor, until: datetime, reason: str,
+         now: datetime | None = None) -> ItemEvent:
+    """Put the item aside until ``until`` (the start of a local day): it leaves the active list
+    and the reminders, and comes back by itself then."""
+    reason = _text(reason, "reason")
+    _require_active(item, "hold")
+    now = now or utcnow()
+    if until <= now:
+        raise ItemActionError("the hold must end in the future")
+    item.held_until = until
+    item.hold_reason = reason
+    event = _event(session, item, actor, "held", reason, audit_action="hold-item", now=now)
+    event.data = {**event.data, "held_until": until.isoformat()}
+    return event
+
+
+def release_hold(session: Session, item: Item, actor: Actor, now: datetime | None = None
+                 ) -> ItemEvent:
+    now = now or utcnow()
+    if item.held_until is None or item.held_until <= now:
+        raise ItemActionError("the item is not on hold", conflict=True)
+    item.held_until = None
+    item.hold_reason = ""
+    return _event(session, item, actor, "hold-released", audit_action="release-hold", now=now)
+
+
+def record_outreach(session: Session, item: Item, actor: Actor, channel: OutreachChannel,
+                    outcome: OutreachOutcome, note: str = "") -> OutreachAttempt:
+    """A call, letter or message to the patient about this item. The note goes to the item's
+    history; the audit entry records channel and outcome only."""
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT_LENGTH:
+        raise ItemActionError(f"the note is longer than {MAX_TEXT_LENGTH} characters")
+    now = utcnow()
+    attempt = OutreachAttempt(item_pk=item.id, actor=actor.username, at=now,
+                              channel=OutreachChannel(channel), outcome=OutreachOutcome(outcome),
+                              note=note)
+    session.add(attempt)
+    session.add(ItemEvent(item_pk=item.id, actor=actor.username, action="outreach", at=now,
+                          reason=note, data={"status": str(item.status), "channel": channel.value,
+                                             "outcome": outcome.value}))
+    audit.record(
+        session, actor=actor.username, action="record-outreach", object_type="item",
+        object_id=item.id, patient_pk=item.patient_pk, remote_addr=actor.remote_addr,
+        detail={"kind": item.kind, "channel": channel.value, "outcome": outcome.value},
+    )
+    return attempt
+
+
+def mark_lost_to_follow_up(session: Session, item: Item, actor: Actor, reason: str) -> ItemEvent:
+    """The patient could not be brought back: the item closes as ``lost-to-follow-up`` (counted
+    apart from steps done), and the rules leave it closed as they do any person's decision."""
+    reason = _text(reason, "reason")
+    _require_active(item, "mark lost to follow-up")
+    now = utcnow()
+    item.status = ItemStatus.LOST_TO_FOLLOW_UP
+    item.closed_at = now
+    item.held_until = None
+    return _event(session, item, actor, "lost-to-follow-up", reason,
+                  audit_action="lost-to-follow-up", now=now)

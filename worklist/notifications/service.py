@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rules.items import ItemKind, Priority
 from rules.site import SiteConfig
 from worklist.db.models import Digest, Item, ItemEvent, ItemStatus, Notification
+from worklist.items.repository import held_at
 from worklist.notifications.levels import (
     REMINDER, audience, covered_level, reached_level, reminder_due,
 )
@@ -39,7 +40,8 @@ def _candidates(session: Session, config: SiteConfig, now: datetime) -> Sequence
     return session.scalars(
         select(Item)
         .where(Item.status.in_(ACTIVE), Item.due_at.is_not(None),
-               Item.due_at <= now + timedelta(days=lead))
+               Item.due_at <= now + timedelta(days=lead),
+               ~held_at(now))  # put aside until a date: no reminder, no escalation till then
         .order_by(Item.priority_rank, Item.due_at)
     ).all()
 

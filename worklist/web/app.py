@@ -25,6 +25,8 @@ from worklist.web import metrics as metrics_route
 from worklist.web.logs import protect_logs
 from worklist.web.pages import account as account_page
 from worklist.web.pages import audit as audit_page
+from worklist.web.pages import coordination as coordination_page
+from worklist.web.pages import evidence as evidence_page
 from worklist.web.pages import failed as failed_page
 from worklist.web.pages import item as item_page
 from worklist.web.pages import login as login_page
@@ -81,7 +83,8 @@ def create_app(
     app.include_router(metrics_route.router)  # its own bearer token (WORKLIST_METRICS_TOKEN)
     for router in (login_page.router, worklist_page.router, item_page.router,
                    patient_page.router, failed_page.router, audit_page.router,
-                   users_page.router, account_page.router, sso_page.router):
+                   users_page.router, account_page.router, sso_page.router,
+                   coordination_page.router, evidence_page.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from worklist.db.base import utcnow
 from worklist.web.auth import Principal, login_csrf_token
@@ -21,12 +23,33 @@ QUADRANTS = {"UOQ": "upper outer quadrant", "UIQ": "upper inner quadrant",
              "LOQ": "lower outer quadrant", "LIQ": "lower inner quadrant"}
 
 
-def when(value: datetime | date | None, with_time: bool = False) -> str:
-    if value is None:
+def local(value: datetime, zone: tzinfo) -> datetime:
+    """A stored moment in the site's zone (stored moments are UTC; a naive one is taken as UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+
+
+def when_in(value: datetime | date | str | None, zone: tzinfo, with_time: bool = False) -> str:
+    """A date, or date and time with the zone's abbreviation, as the site's clock shows it."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):  # an ISO moment kept in an event's data
+        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC" if with_time else "%Y-%m-%d")
+        shown = local(value, zone)
+        return shown.strftime("%Y-%m-%d %H:%M %Z" if with_time else "%Y-%m-%d")
     return value.isoformat()
+
+
+@pass_context
+def when(context: Context, value: datetime | date | str | None, with_time: bool = False) -> str:
+    """Every page's dates and times, in the site's zone (``WORKLIST_TIMEZONE``)."""
+    return when_in(value, context.get("zone") or UTC, with_time)
+
+
+@pass_context
+def local_day(context: Context, value: datetime | None) -> str:
+    """The local day of a moment, as a date field's value (YYYY-MM-DD)."""
+    return "" if value is None else local(value, context.get("zone") or UTC).date().isoformat()
 
 
 def side(value: str | None) -> str:
@@ -77,7 +100,8 @@ def person_name(value: str | None) -> str:
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.filters.update(
-    when=when, side=side, location=location, humanise=humanise, age=age, person_name=person_name
+    when=when, local_day=local_day, side=side, location=location, humanise=humanise, age=age,
+    person_name=person_name,
 )
 
 
@@ -87,7 +111,9 @@ def render(
 ) -> HTMLResponse:
     # Forms carry the session's CSRF token; before login, the login form's own.
     csrf = principal.csrf_token if principal is not None else login_csrf_token(request)
-    context |= {"user": principal, "csrf_token": csrf, "now": utcnow()}
+    settings = request.app.state.settings
+    context |= {"user": principal, "csrf_token": csrf, "now": utcnow(), "zone": settings.zone,
+                "zone_name": settings.timezone}
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     # Pages show patient data: never keep them in shared caches or the browser's history cache.
     response.headers["Cache-Control"] = "no-store"

@@ -11,14 +11,18 @@ from worklist.db.models.clinical import (
 )
 from worklist.db.models.hl7 import Hl7Result
 from worklist.db.models.inbox import Channel, InboxObject, InboxState, ObjectCategory
-from worklist.db.models.items import Digest, Item, ItemEvent, ItemStatus, Notification
+from worklist.db.models.items import (
+    Digest, Item, ItemEvent, ItemStatus, Notification, OutreachAttempt, OutreachChannel,
+    OutreachOutcome,
+)
 from worklist.db.models.patients import Patient, Study
 from worklist.db.models.security import AssociationRejection, LoginThrottle, WebSession
 
 __all__ = [
     "ApiToken", "AuditEntry", "Channel", "ConcordanceDecision", "Digest", "Finding", "Hl7Result", "Image",
     "InboxObject", "InboxState",
-    "Item", "ItemEvent", "ItemStatus", "Notification", "ObjectCategory", "PathologyResult", "Patient",
+    "Item", "ItemEvent", "ItemStatus", "Notification", "OutreachAttempt", "OutreachChannel",
+    "OutreachOutcome", "ObjectCategory", "PathologyResult", "Patient",
     "Procedure", "Report", "Role", "Study", "User",
     "AssociationRejection", "LoginThrottle", "WebSession",
 ]

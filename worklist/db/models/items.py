@@ -17,6 +17,9 @@ class ItemStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     DISMISSED = "dismissed"
+    LOST_TO_FOLLOW_UP = "lost-to-follow-up"
+    """A coordinator gave up reaching the patient, with a reason: closed, and counted apart
+    (MQSA reporting) from items whose step was done."""
 
     @property
     def is_active(self) -> bool:
@@ -49,7 +52,7 @@ class Item(Timestamped, Base):
     item_key: Mapped[str] = mapped_column(String(200))
     """The rules' stable key: the same condition keeps the same item."""
     kind: Mapped[str] = mapped_column(String(40))
-    status: Mapped[ItemStatus] = mapped_column(StrEnumType(ItemStatus, 16), default=ItemStatus.OPEN)
+    status: Mapped[ItemStatus] = mapped_column(StrEnumType(ItemStatus, 24), default=ItemStatus.OPEN)
     priority: Mapped[str] = mapped_column(String(8))
     priority_rank: Mapped[int] = mapped_column(default=2)
     """0 urgent, 1 high, 2 routine: sorts without a CASE expression."""
@@ -69,6 +72,12 @@ class Item(Timestamped, Base):
     backfilled_at: Mapped[datetime | None]
     """When the item was opened from historical data (a backfill): its reminders count from here,
     not from its clinical due date (``worklist.notifications.levels.reminder_due``)."""
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The username of the person who owns the item; None: nobody yet."""
+    held_until: Mapped[datetime | None]
+    """Put aside until then (an appointment booked): off the active list and the reminders;
+    it comes back by itself once the moment passes (the list's query compares it with now)."""
+    hold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     events: Mapped[list[ItemEvent]] = relationship(
         back_populates="item", order_by="ItemEvent.id", cascade="save-update, merge"
@@ -90,6 +99,42 @@ class ItemEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     item: Mapped[Item] = relationship(back_populates="events")
+
+
+class OutreachChannel(StrEnum):
+    PHONE = "phone"
+    LETTER = "letter"
+    MESSAGE = "message"
+    """A text or patient-portal message."""
+    EMAIL = "email"
+    IN_PERSON = "in-person"
+
+
+class OutreachOutcome(StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no-answer"
+    LEFT_MESSAGE = "left-message"
+    WRONG_NUMBER = "wrong-number"
+    SENT = "sent"
+    """A letter or message went out; no answer is known yet."""
+    DECLINED = "declined"
+    RETURNED = "returned"
+    """Letter returned to sender."""
+
+
+class OutreachAttempt(Base):
+    """One attempt to reach the patient about an item: who, when, how and what came of it.
+    Rows are only added (the application's database role cannot change them)."""
+
+    __tablename__ = "item_outreach"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[OutreachChannel] = mapped_column(StrEnumType(OutreachChannel, 16))
+    outcome: Mapped[OutreachOutcome] = mapped_column(StrEnumType(OutreachOutcome, 16))
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Notification(Base):

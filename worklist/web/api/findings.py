@@ -34,6 +34,7 @@ def document_concordance(
         decision = service.document_concordance(
             session, finding, body.verdict, body.note, principal.actor,
             request.app.state.on_case_changed,
+            repository.active_items_of_finding(session, finding),
         )
     except service.ItemActionError as error:
         session.rollback()

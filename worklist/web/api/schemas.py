@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from worklist.db.models import ConcordanceDecision, Finding, Item, ItemEvent, Patient
+from worklist.db.models import (
+    ConcordanceDecision, Finding, Item, ItemEvent, OutreachChannel, OutreachOutcome, Patient,
+)
 from worklist.items.repository import is_overdue
 from worklist.items.service import MAX_TEXT_LENGTH, DocumentedVerdict
 from worklist.web.params import plain_text
@@ -51,6 +53,10 @@ class ItemOut(BaseModel):
     escalation_level: int
     next_step: str
     evidence: list[EvidenceOut]
+    assignee: str | None = Field(None, description="The username who owns the item.")
+    held_until: datetime | None = Field(
+        None, description="On hold (off the active list and the reminders) until then.")
+    hold_reason: str = ""
 
     @classmethod
     def of(cls, item: Item, patient: Patient, finding: Finding | None, now: datetime) -> ItemOut:
@@ -67,6 +73,9 @@ def _item_fields(item: Item, patient: Patient, finding: Finding | None, now: dat
         "opened_at": item.opened_at, "due_at": item.due_at, "overdue": is_overdue(item, now),
         "escalation_level": item.escalation_level, "next_step": item.next_step,
         "evidence": [EvidenceOut(**e) for e in item.evidence or []],
+        "assignee": item.assignee,
+        "held_until": item.held_until if item.held_until and item.held_until > now else None,
+        "hold_reason": item.hold_reason if item.held_until and item.held_until > now else "",
     }
 
 
@@ -106,6 +115,32 @@ class ReasonIn(BaseModel):
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: Text = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee: str | None = Field(None, max_length=64, description="A username; null: nobody.")
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    until: date = Field(description="The local day (WORKLIST_TIMEZONE) the item comes back.")
+    reason: Text = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+
+
+class OutreachIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: OutreachChannel
+    outcome: OutreachOutcome
+    note: Text = Field("", max_length=MAX_TEXT_LENGTH)
+
+
+class OutreachOut(BaseModel):
+    at: datetime
+    actor: str
+    channel: str
+    outcome: str
+    note: str
 
 
 class ConcordanceIn(BaseModel):

@@ -11,12 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from worklist.db.base import utcnow
-from worklist.db.models import Role
+from worklist.db.models import OutreachChannel, OutreachOutcome, Role
 from worklist.items import repository, service
 from worklist.items.repository import ItemRow
 from worklist.items.service import DocumentedVerdict, ItemActionError
 from worklist.web.auth import CLINICAL_ROLES, Principal, db_session, require
-from worklist.web.params import FreeText, RowId
+from worklist.web.params import FormText, FreeText, RowId
+from worklist.web.links import viewer_url
 from worklist.web.templating import render
 from worklist.web.viewing import record_view
 
@@ -29,7 +30,14 @@ NOTICES = {
     "resolved": "Item resolved.",
     "dismissed": "Item dismissed.",
     "concordance": "Concordance documented; the case was re-evaluated.",
+    "assigned": "Owner changed.",
+    "held": "Item put on hold; it comes back to the list by itself on that date.",
+    "released": "Hold ended; the item is back on the list.",
+    "outreach": "Outreach recorded.",
+    "lost": "Item closed as lost to follow-up.",
 }
+MISSING_VERDICT = ("Choose one verdict (concordant benign, concordant malignant, discordant or "
+                   "high risk) before documenting concordance; nothing was recorded.")
 
 
 def _row(session: Session, item_id: int) -> ItemRow:
@@ -51,16 +59,30 @@ def _page(request: Request, principal: Principal, session: Session, row: ItemRow
     sources = [e.get("source_uid", "") for e in [*item.evidence, *item.closing_evidence]]
     finding = repository.finding_of_item(session, item)
     is_radiologist = principal.role == Role.RADIOLOGIST
+    settings = request.app.state.settings
+    sampled = repository.pathology_of_finding(session, finding) if finding is not None else []
+    reports = repository.reports_by_uid(session, sources)
+    imaging_sentences = [e for e in (finding.summary or {}).get("evidence", [])] \
+        if finding is not None else []
+    reports |= repository.reports_by_uid(session, [e.get("source_uid", "") for e in
+                                                   imaging_sentences])
+    now = utcnow()
     return render(
         request, "item.html", principal, status_code=status_code,
         row=row, item=item, patient=row.patient, case=case,
-        reports=repository.reports_by_uid(session, sources),
-        overdue=repository.is_overdue(item, utcnow()),
+        reports=reports,
+        overdue=repository.is_overdue(item, now),
         verdicts=list(DocumentedVerdict), error=error, notice=notice,
         is_radiologist=is_radiologist,
         # Offered only where a biopsy's pathology is in (the service refuses it otherwise).
-        can_document_concordance=is_radiologist and finding is not None
-        and repository.finding_has_pathology(session, finding),
+        can_document_concordance=is_radiologist and finding is not None and bool(sampled),
+        finding=finding, sampled=sampled, imaging_sentences=imaging_sentences,
+        held=item.held_until is not None and item.held_until > now,
+        assignable=service.assignable_users(session),
+        outreach=repository.outreach_by_item(session, [item.id]).get(item.id, []),
+        channels=list(OutreachChannel), outcomes=list(OutreachOutcome),
+        viewer_links={study.id: viewer_url(settings.viewer_url, study)
+                      for study in case.studies},
     )
 
 
@@ -71,7 +93,7 @@ def show(item_id: RowId, request: Request, principal: Clinical, session: Db,
                  notice=NOTICES.get(done, ""))
 
 
-def _act(request: Request, principal: Principal, session: Session, item_id: RowId,
+def act(request: Request, principal: Principal, session: Session, item_id: RowId,
          action: Callable[[ItemRow], object], done: str) -> Response:
     row = _row(session, item_id)
     try:
@@ -87,7 +109,7 @@ def _act(request: Request, principal: Principal, session: Session, item_id: RowI
 
 @router.post("/{item_id}/acknowledge")
 def acknowledge(item_id: RowId, request: Request, principal: Clinical, session: Db) -> Response:
-    return _act(request, principal, session, item_id,
+    return act(request, principal, session, item_id,
                 lambda row: service.acknowledge(session, row.item, principal.actor),
                 "acknowledged")
 
@@ -95,14 +117,14 @@ def acknowledge(item_id: RowId, request: Request, principal: Clinical, session: 
 @router.post("/{item_id}/notes")
 def add_note(item_id: RowId, request: Request, principal: Clinical, session: Db,
              note: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
-    return _act(request, principal, session, item_id,
+    return act(request, principal, session, item_id,
                 lambda row: service.add_note(session, row.item, principal.actor, note), "note")
 
 
 @router.post("/{item_id}/resolve")
 def resolve(item_id: RowId, request: Request, principal: Clinical, session: Db,
             reason: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
-    return _act(request, principal, session, item_id,
+    return act(request, principal, session, item_id,
                 lambda row: service.resolve(session, row.item, principal.actor, reason),
                 "resolved")
 
@@ -111,7 +133,7 @@ def resolve(item_id: RowId, request: Request, principal: Clinical, session: Db,
 def dismiss(item_id: RowId, request: Request, session: Db,
             principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
             reason: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
-    return _act(request, principal, session, item_id,
+    return act(request, principal, session, item_id,
                 lambda row: service.dismiss(session, row.item, principal.actor, reason),
                 "dismissed")
 
@@ -119,15 +141,21 @@ def dismiss(item_id: RowId, request: Request, session: Db,
 @router.post("/{item_id}/concordance")
 def concordance(item_id: RowId, request: Request, session: Db,
                 principal: Annotated[Principal, Depends(require(Role.RADIOLOGIST))],
-                verdict: Annotated[DocumentedVerdict, Form()],
+                verdict: Annotated[FormText, Form(max_length=32)] = "",
                 note: Annotated[FreeText, Form(max_length=service.MAX_TEXT_LENGTH)] = "") -> Response:
-    """Documented against the item's finding; the rules then close or open items."""
+    """Documented against the item's finding; the rules then close or open items. The item's
+    history says which radiologist documented what."""
 
     def document(row: ItemRow) -> object:
+        try:
+            chosen = DocumentedVerdict(verdict)
+        except ValueError:
+            raise ItemActionError(MISSING_VERDICT) from None
         finding = repository.finding_of_item(session, row.item)
         if finding is None:
             raise ItemActionError("this item is not about a finding")
-        return service.document_concordance(session, finding, verdict, note, principal.actor,
-                                            request.app.state.on_case_changed)
+        decision = service.document_concordance(session, finding, chosen, note, principal.actor,
+                                                request.app.state.on_case_changed, [row.item])
+        return decision
 
-    return _act(request, principal, session, item_id, document, "concordance")
+    return act(request, principal, session, item_id, document, "concordance")
