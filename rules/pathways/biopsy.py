@@ -26,8 +26,6 @@ from rules.priority import finding_risk
 from rules.timeline import UNDATED, digest, on_or_after, sort_time
 
 _IMAGE_GUIDED_MAMMOGRAPHIC = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS})
-#: Guidance whose failure leaves open surgical biopsy as the next step (MRI: a lesion only MRI shows).
-_SURGERY_NEXT = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS, Guidance.MRI})
 
 
 def _main_finding(ctx: Context, b: Biopsy) -> Finding | None:
@@ -452,17 +450,20 @@ def specimen_radiograph_missing(ctx: Context) -> Iterator[ItemDecision]:
         )
 
 
+_STEREO_OR_DBT = (Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS)
+
+
 def surgical_biopsy_referral(ctx: Context) -> Iterator[ItemDecision]:
     """Stereotactic (or tomosynthesis-guided) biopsy is not feasible: open surgical biopsy.
 
     Closes when a surgical biopsy of that breast is performed or documented, or an image-guided
     biopsy of the finding is done after all. Source: docs/items.md seed 3 (small or thin breast, very
-    posterior or subcutaneous, widely separated, not visible -> open surgical biopsy). An
-    ultrasound-guided biopsy that cannot be done (the mass not seen on the day) leaves the
-    mammographically guided ones: the finding stays unsampled, and no surgical referral opens.
+    posterior or subcutaneous, widely separated, not visible -> open surgical biopsy).
     """
     for nf in ctx.case.not_feasible:
-        if nf.value.guidance not in _SURGERY_NEXT:
+        if nf.value.guidance not in _STEREO_OR_DBT:
+            # an ultrasound target not found, or an MRI target gone, is re-imaged or followed, not
+            # sent to surgery; the finding stays unsampled meanwhile
             continue
         side = nf.value.laterality
         subject = f"{side or 'U'}-{digest(nf.source_uid, nf.value.evidence.text)}"
