@@ -23,7 +23,7 @@ from rich.console import Console
 from bench.common import Figure, Section
 
 BENCHMARKS = ("bench_reader", "bench_rules", "bench_ingest", "bench_latency", "bench_hl7",
-              "bench_scale")
+              "bench_scale", "bench_audit")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 console = Console(stderr=True)
 

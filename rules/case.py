@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from mypy_extensions import mypyc_attr
 
+from rules.addenda import corrected
 from rules.anatomy import Laterality, Location
 from rules.decisions import Decision
 from rules.documents import ImageRecord
@@ -340,7 +341,9 @@ def _canonical_reports(reports: tuple[ReportFacts, ...], now: datetime | None) -
         if seen is None or repr(report) < repr(seen):
             by_uid[uid] = report
     filled: list[ReportFacts] = []
-    for r in by_uid.values():
+    # An addendum's corrections (side, site, finding) replace what they correct in the reports it
+    # amends, from the moment it is written.
+    for r in corrected(list(by_uid.values())):
         filled.append(_fill_sides(r))
     # Every report dated (the usual case): the same order from a key computed without Python calls.
     filled.sort(key=_report_order if undated else _TIME_AND_UID)
@@ -1114,7 +1117,9 @@ def assemble(
     for r in reports:
         if r.kind in _FINDING_REPORTS:
             radiology.append(r)
-        if r.procedures:
+        # An attempt given up before tissue was taken is no biopsy: its finding stays unsampled,
+        # and no pathology or specimen radiograph is awaited from it.
+        if any(p.performed for p in r.procedures):
             if r.kind is _PROCEDURE and not r.predecessor_uids:
                 originals.append(r)
             else:
@@ -1127,10 +1132,12 @@ def assemble(
     # re-describes the procedure joins it whatever the arrival order.
     for r in originals:
         for p in r.procedures:
-            a.procedure(r, p, True)
+            if p.performed:
+                a.procedure(r, p, True)
     for r in rewording:
         for p in r.procedures:
-            a.procedure(r, p, False)
+            if p.performed:
+                a.procedure(r, p, False)
     for r in with_pathology:
         for s in r.pathology:
             a.pathology(r, s)

@@ -286,6 +286,7 @@ def correlate(case: AssembledCase, th: CorrelationThresholds = DEFAULT_THRESHOLD
         by_feature: dict[str, Match] = {}
         for m in _by_features(b, candidates, th):
             by_feature[m.finding_key] = m
+        stated: dict[str, Match] = {}
         if b.correspondences:
             stated = _by_statements(case, b, candidates)
             if _any_verdict(stated.values(), _CORRESPONDS):
@@ -302,6 +303,11 @@ def correlate(case: AssembledCase, th: CorrelationThresholds = DEFAULT_THRESHOLD
         if not _any_verdict(from_reports.values(), _CORRESPONDS) and _any_verdict(
             from_reports.values(), _NEEDS_REVIEW
         ):
+            review_raised.add(b.key)
+        elif b.correspondences and _any_verdict(stated.values(), _NEEDS_REVIEW):
+            # The report doubts outright whether the sampled lesion accounts for a finding ("unclear
+            # whether the biopsied mass accounts for the asymmetry"): a person decides, even when
+            # the biopsy plainly sampled another one.
             review_raised.add(b.key)
         merged = {**from_reports, **_by_decisions(case, b)} if decisions else from_reports
         for k in sorted(merged):

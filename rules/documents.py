@@ -78,6 +78,9 @@ class ReportDocument:
     template_id: str | None = None
     complete: bool = True
     verified: bool = True
+    interpreter: str = ""
+    """The interpreting physician as the document names them (the verifying observer, else the
+    author), for the outcomes audit; empty when not given."""
 
     @property
     def text(self) -> str:

@@ -218,6 +218,14 @@ class SpecimenRadiograph(StrEnum):
     NOT_PERFORMED = "not-performed"
 
 
+class ProcedureState(StrEnum):
+    """Whether tissue was taken: an attempt abandoned before sampling ('target could not be
+    visualized, procedure aborted', 'the patient declined') leaves the finding unsampled."""
+
+    PERFORMED = "performed"
+    ATTEMPTED_NOT_PERFORMED = "attempted-not-performed"
+
+
 @dataclass(frozen=True)
 class ProcedureFacts:
     """One image-guided (or surgical) biopsy as its report describes it."""
@@ -233,6 +241,11 @@ class ProcedureFacts:
     clip_placed: bool | None = None
     specimen_radiograph: SpecimenRadiograph | None = None
     post_clip_mammogram: bool = False
+    state: ProcedureState = ProcedureState.PERFORMED
+
+    @property
+    def performed(self) -> bool:
+        return self.state is ProcedureState.PERFORMED
 
 
 class Relation(StrEnum):
@@ -376,6 +389,34 @@ class CompletedStep:
     evidence: Evidence
 
 
+class CorrectionKind(StrEnum):
+    """What an addendum corrects in the report it amends."""
+
+    LATERALITY = "laterality"
+    LOCATION = "location"
+    FINDING_TYPE = "finding-type"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """'The laterality should read left', 'the mass is at 11 o'clock, not 1 o'clock', 'should read
+    focal asymmetry rather than mass': what the amended report said is replaced by this.
+
+    ``laterality`` / ``location`` / ``finding_type`` are the values meant; ``was_*`` the values
+    corrected when the addendum names them (else: every value of that kind in the amended report
+    that differs). ``subject`` is the finding the correction is about, when named."""
+
+    kind: CorrectionKind
+    evidence: Evidence
+    laterality: Laterality | None = None
+    was_laterality: Laterality | None = None
+    location: Location = Location()
+    was_location: Location = Location()
+    finding_type: FindingType | None = None
+    was_finding_type: FindingType | None = None
+    subject: FindingType | None = None
+
+
 class ReportKind(StrEnum):
     RADIOLOGY = "radiology"
     """Screening or diagnostic mammography, ultrasound or MRI."""
@@ -405,6 +446,8 @@ class ReportFacts:
     pathology: tuple[PathologySpecimen, ...] = ()
     concordance: tuple[ConcordanceStatement, ...] = ()
     palpable: tuple[PalpableComplaint, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+    """What this addendum corrects in the documents it amends (side, site, finding)."""
     outside_priors_received: tuple[Evidence, ...] = ()
     """Sentences saying outside prior examinations are on hand (received, now available, reviewed,
     compared with): they answer an earlier request for them."""

@@ -37,6 +37,10 @@ class ItemKind(StrEnum):
     FOLLOW_UP_DUE = "follow-up-due"
     SURGICAL_BIOPSY_REFERRAL = "surgical-biopsy-referral"
     PALPABLE_CORRELATION = "palpable-correlation"
+    CONFLICT_REVIEW = "conflict-review"
+    """Opened by the pipeline, not by a rule: an object that conflicts with what is on file (a
+    changed version under the same SOP Instance UID, a study under a second Patient ID) waits
+    for a person to choose what stands. The rules never see the held object."""
 
 
 class Priority(StrEnum):

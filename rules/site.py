@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rules.audit.exams import PurposeWords
 from rules.items import ItemKind, Priority
 from rules.thresholds import CorrelationThresholds
 
@@ -71,10 +72,26 @@ class CorrelationPolicy(_Strict):
         return CorrelationThresholds(**self.model_dump())
 
 
+class AuditPolicy(_Strict):
+    """How the outcomes audit tells screening from diagnostic examinations, and which it leaves
+    out (words in the report title or study description; see ``rules.audit.exams``)."""
+
+    screening_words: list[str] = Field(default_factory=lambda: list(PurposeWords().screening))
+    diagnostic_words: list[str] = Field(default_factory=lambda: list(PurposeWords().diagnostic))
+    excluded_words: list[str] = Field(default_factory=lambda: list(PurposeWords().excluded))
+
+    def words(self) -> PurposeWords:
+        lower = str.lower
+        return PurposeWords(tuple(map(lower, self.screening_words)),
+                            tuple(map(lower, self.diagnostic_words)),
+                            tuple(map(lower, self.excluded_words)))
+
+
 class SiteConfig(_Strict):
     kinds: dict[ItemKind, KindPolicy]
     follow_up: FollowUpPolicy
     correlation: CorrelationPolicy
+    audit: AuditPolicy = Field(default_factory=AuditPolicy)
 
     @model_validator(mode="after")
     def _every_kind(self) -> SiteConfig:

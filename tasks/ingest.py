@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dicom_io.readers.objects import ReadResult, UnreadableObject, read_object
-from rules.facts import ReportFacts
-from worklist.cases import backfill, ingest, service
+from dicom_io.readers.objects import UnreadableObject
+from worklist.cases import backfill, conflicts, ingest, service
 from worklist.cases.ingest import ReportReader
 from worklist.db.base import utcnow
 from worklist.db.models import Channel, InboxObject, InboxState
+from tasks.reading import ReaderPool, ReadObject, read_spooled
 from worklist.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ TRANSIENT = (OperationalError, IntegrityError, OSError)
 
 class Outcome(StrEnum):
     DONE = "done"
+    HELD = "held"
     OUT_OF_SCOPE = "out-of-scope"
     ALREADY_DONE = "already-done"
     BUSY = "busy"
@@ -49,6 +50,9 @@ class IngestContext:
     settings: Settings
     read_report: ReportReader
     now: Callable[[], datetime] = utcnow
+    readers: ReaderPool | None = None
+    """Read objects in budgeted reader processes (``tasks.reading``); None reads in this process,
+    without a budget (tools and tests that feed known objects)."""
 
 
 def _locked_row(session: Session, inbox_id: int) -> InboxObject | None:
@@ -88,13 +92,7 @@ class _Hl7Message:
 HL7 = _Hl7Message()
 
 
-@dataclass(frozen=True)
-class _Read:
-    result: ReadResult
-    facts: ReportFacts | None
-
-
-def _read(context: IngestContext, inbox_id: int) -> _Read | Outcome | _Hl7Message:
+def _read(context: IngestContext, inbox_id: int) -> ReadObject | Outcome | _Hl7Message:
     """Read the spooled object and its report's facts before any lock is taken: parsing and
     language processing must not hold the row, or on SQLite the whole database."""
     with context.sessions() as session:
@@ -106,9 +104,9 @@ def _read(context: IngestContext, inbox_id: int) -> _Read | Outcome | _Hl7Messag
         if row.channel == Channel.HL7:
             return HL7
         path = context.settings.spool_dir / Path(row.spool_path)
-    result = ingest.localised(read_object(path), context.settings.zone)
-    document = ingest.readable_report(result)
-    return _Read(result, context.read_report(document) if document is not None else None)
+    if context.readers is not None:
+        return context.readers.read(path)
+    return read_spooled(path, context.settings.zone, context.read_report)
 
 
 def _work(context: IngestContext, inbox_id: int) -> Outcome:
@@ -134,6 +132,11 @@ def _work(context: IngestContext, inbox_id: int) -> Outcome:
             row.error = result.scope_reason[:500]
             row.processed_at = now
             return Outcome.OUT_OF_SCOPE
+        found = conflicts.find(session, row, read)
+        if found is not None:  # changes nothing until a person chooses what stands
+            conflicts.hold(session, row, found, ingest.encode_read(read), now,
+                           context.settings.site_config)
+            return Outcome.HELD
         patient_pk = ingest.apply(session, row, result, read.facts, context.settings.zone)
         service.reevaluate_patient(
             session, patient_pk, actor="pipeline", now=now,

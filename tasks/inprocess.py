@@ -86,5 +86,8 @@ class InProcessPipeline:
         self._threads.append(thread)
 
     def stop(self) -> None:
+        """Stop at once: a read in progress is abandoned (its row stays pending), never awaited."""
         self._stop.set()
+        if self.context.readers is not None:
+            self.context.readers.close()
         self.dispatcher.close()

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_shutting_down
 
 from dicom_io.spool import Spool
 from rules.site import SiteConfig, load_site_config
 from tasks import runtime
 from tasks.app import celery_app
 from tasks.ingest import TRANSIENT, IngestContext, process
+from tasks.reading import reader_pool, stop_descendant_readers
 from tasks.sweep import stranded
 from worklist.db.base import utcnow
 from worklist.inbox import retention
@@ -23,6 +25,9 @@ from worklist.notifications import service as notifications
 from worklist.notifications.senders import configured_senders
 
 
+log = logging.getLogger(__name__)
+
+
 class TransientError(Exception):
     """Raised for a retry; carries only the error's class name, never its message."""
 
@@ -30,13 +35,24 @@ class TransientError(Exception):
 @worker_process_init.connect
 def _fresh_connections(**_: Any) -> None:
     runtime.reset_after_fork()
+    _context.cache_clear()  # reader processes belong to the process that started them
+
+
+@worker_shutting_down.connect
+def _stop_reads(**_: Any) -> None:
+    """A warm shutdown waits for running tasks: end their reads now, so an object being read for
+    its whole time budget does not hold the worker up. Their rows stay pending."""
+    stopped = stop_descendant_readers()
+    if stopped:
+        log.info("stopped %d reader processes", stopped)
 
 
 @lru_cache(maxsize=1)
 def _context() -> IngestContext:
     from rules.reader import read_report
 
-    return IngestContext(runtime.sessions(), runtime.settings(), read_report)
+    settings = runtime.settings()
+    return IngestContext(runtime.sessions(), settings, read_report, readers=reader_pool(settings))
 
 
 @lru_cache(maxsize=1)

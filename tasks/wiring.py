@@ -30,7 +30,9 @@ def start_pipeline(settings: Settings, sessions: sessionmaker[Session]) -> Pipel
     from rules.reader import read_report
     from tasks.ingest import IngestContext
     from tasks.inprocess import InProcessPipeline
+    from tasks.reading import reader_pool
 
-    pipeline = InProcessPipeline(IngestContext(sessions, settings, read_report))
+    pipeline = InProcessPipeline(IngestContext(sessions, settings, read_report,
+                                               readers=reader_pool(settings)))
     pipeline.start()
     return Pipeline(pipeline.submit, pipeline.stop)

@@ -6,7 +6,7 @@ import typer
 
 from worklist.commands import backup as backups
 from worklist.commands import db, demo, hl7, importer, listener, pipeline, read, seed, serve, users, web
-from worklist.commands import tokens
+from worklist.commands import outcomes_audit, tokens
 
 app = typer.Typer(
     name="worklist",
@@ -28,6 +28,7 @@ app.add_typer(users.user_app, name="user")
 app.add_typer(tokens.token_app, name="token")
 app.command("import")(importer.import_path)
 app.command("demo")(demo.demo)
+app.command("audit")(outcomes_audit.outcomes_audit)
 app.command("read")(read.read)
 app.command("backup")(backups.backup)
 app.command("restore")(backups.restore)

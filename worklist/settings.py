@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         default=120, ge=1, description="Re-publish inbox rows still pending after this long."
     )
     max_attempts: int = Field(default=5, ge=1, description="Tries before an inbox row is failed.")
+    read_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Time one object may take to be read before it is failed."
+    )
+    read_memory_mb: int = Field(
+        default=512, ge=64, description="Memory one object's reading may use before it is failed."
+    )
     sweep_every_seconds: float = Field(
         default=30.0, gt=0, description="How often the sweeper looks for stranded inbox rows."
     )

@@ -71,7 +71,33 @@ def read_report(dataset: Dataset) -> ReportDocument:
         template_id=template_id,
         complete=text(dataset, "CompletionFlag").upper() != "PARTIAL",
         verified=text(dataset, "VerificationFlag").upper() != "UNVERIFIED",
+        interpreter=interpreter(dataset, root),
     )
+
+
+PERSON_OBSERVER_NAME: Final = dcm("121008", "Person Observer Name")
+
+
+def interpreter(dataset: Dataset, root: ContentItem) -> str:
+    """Who interpreted: the first verifying observer (PS3.3 C.17.2), else the first author
+    observer, else the first person observer of the content's observation context (TID 1002)."""
+    for sequence, keyword in (("VerifyingObserverSequence", "VerifyingObserverName"),
+                              ("AuthorObserverSequence", "PersonName")):
+        for item in dataset.get(sequence) or ():
+            name = text(item, keyword)
+            if name:
+                return _readable_name(name)
+    for item in root.children:
+        if item.concept == PERSON_OBSERVER_NAME and item.text:
+            return _readable_name(item.text)
+    return ""
+
+
+def _readable_name(person_name: str) -> str:
+    """``NOVAK^HELENA^^^MD`` as ``NOVAK, HELENA, MD``: the name as written, in one line."""
+    family, _, rest = person_name.partition("=")[0].partition("^")
+    parts = [p.strip() for p in [family, *rest.split("^")] if p.strip()]
+    return (parts[0] + (", " + ", ".join(parts[1:]) if parts[1:] else ""))[:128]
 
 
 def _root(dataset: Dataset) -> ContentItem:

@@ -120,6 +120,7 @@ def _result(parsed: Parsed, number: int, obr: hl7.Segment, part: hl7.Message,
         sections=tuple(found) if status is not ResultStatus.CANCELLED else (),
         complete=status is not ResultStatus.PRELIMINARY,
         verified=status is not ResultStatus.PRELIMINARY,
+        interpreter=_interpreter(message, obr),
     )
     in_scope, reason = ((True, "withdraws the result") if status is ResultStatus.CANCELLED
                         else result_scope(service, site, found))
@@ -130,6 +131,13 @@ def _result(parsed: Parsed, number: int, obr: hl7.Segment, part: hl7.Message,
         reported_at=reported_at, status=status, specimen_site=site[:200], in_scope=in_scope,
         scope_reason=reason, document=document, text_hash=digest,
     )
+
+
+def _interpreter(message: hl7.Message, obr: hl7.Segment) -> str:
+    """OBR-32 Principal Result Interpreter (name subcomponents: id & family & given)."""
+    family = value(message, obr, 32, 1, subcomponent=2)
+    given = value(message, obr, 32, 1, subcomponent=3)
+    return ", ".join(p for p in (family, given) if p)[:128]
 
 
 def read_results(parsed: Parsed) -> ResultMessage:

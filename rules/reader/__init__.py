@@ -23,6 +23,7 @@ from rules.reader.completed import read_completed_steps
 from rules.reader.context import ReportText, report_default_side, title_side
 from rules.reader.findings import _Draft, compatible_location, freeze_all, read_findings, same_family
 from rules.reader.kind import detect_kind
+from rules.reader.corrections import read_corrections
 from rules.reader.palpable import read_palpable
 from rules.reader.pathology import read_pathology
 from rules.reader.pipeline import analyse
@@ -65,14 +66,17 @@ def read_report(document: ReportDocument) -> ReportFacts:
         assessments = [c.assessment for c in read_assessments(report, one_breast_report=True)]
     assessments = _merge_assessments(coded.assessments, assessments)
 
-    procedures = read_procedures(report, title) if kind is ReportKind.PROCEDURE else []
+    procedures = read_procedures(report, title, bool(document.predecessor_uids)) if kind is ReportKind.PROCEDURE else []
     default_target = procedures[0].target_type if procedures else _single_type(drafts)
     recommendations = _merge_recommendations(
-        coded.recommendations, read_recommendations(report, default_target, findings, biopsy_performed=bool(procedures)))
-    correspondences = read_correspondences(report) \
+        coded.recommendations, read_recommendations(report, default_target, findings, biopsy_performed=any(p.performed for p in procedures)))
+    # after a biopsy, a correspondence left open ("possibly corresponds") is for a person to decide
+    after_biopsy = kind is ReportKind.RADPATH or any(p.performed for p in procedures)
+    correspondences = read_correspondences(report, after_biopsy) \
         if kind is not ReportKind.PATHOLOGY else []
     pathology = read_pathology(report, kind is ReportKind.RADPATH) if kind in (ReportKind.PATHOLOGY, ReportKind.RADPATH) else []
-    palpable = read_palpable(report, findings) if kind is ReportKind.RADIOLOGY else []
+    palpable = (read_palpable(report, findings) if kind is ReportKind.RADIOLOGY
+                else read_palpable(report, ()) if kind in (ReportKind.PROCEDURE, ReportKind.RADPATH) else [])
     return ReportFacts(
         source_uid=document.uid,
         kind=kind,
@@ -88,6 +92,7 @@ def read_report(document: ReportDocument) -> ReportFacts:
         pathology=tuple(pathology),
         concordance=tuple(concordance),
         palpable=tuple(palpable),
+        corrections=tuple(read_corrections(report)) if document.predecessor_uids else (),
         outside_priors_received=tuple(read_outside_priors_received(report)) if kind is ReportKind.RADIOLOGY else (),
         completed_steps=tuple(read_completed_steps(report)),
     )

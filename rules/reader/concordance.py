@@ -45,6 +45,21 @@ _DOUBT = re.compile(
     r"|\bmay or may not\b"
 )
 _DOUBT_WINDOW = 80
+# "correspondence of the sampled mass with the distortion is indeterminate", "correlation w/ the
+# mammographic mass equivocal": doubt said of the correspondence itself, after the finding it names
+_DOUBTED = re.compile(
+    r"\b(?:correspondence|correlation|relationship)\b(?: of [^.;:]{0,60}?)? (?:with|to|between)\b"
+)
+_DOUBT_AFTER = re.compile(
+    r"^[^.;]{0,80}?\b(?:is |remains |was |appears |felt to be )?(?:indeterminate|uncertain|unclear|equivocal|"
+    r"undetermined|not (?:certain|clear|established|definite))\b"
+)
+# After a biopsy, a possibility hedged on the correspondence itself ("the biopsied mass possibly
+# corresponds to the asymmetry", "may not represent") leaves the question open: a person decides.
+# A leaning ("likely represents", "probably corresponds") is the radiologist's reading: no statement,
+# and the features decide.
+_POSSIBILITY = re.compile(r"\b(?:may|might|could|possibl[ey]|questionabl[ey]|perhaps|uncertain|unclear)\b|\?")
+_LEANING = re.compile(r"\b(?:likely|probabl[ey]|presumabl[ey]|favou?red|suspected|most consistent)\b")
 _EXPLAINING = re.compile(r"explain|account")
 _FINDING_HEDGES = frozenset({"possible", "possibly", "probable", "questionable", "suspected", "likely"})
 # "corresponding to the palpable lump" is about a clinical complaint (a palpable fact).
@@ -58,6 +73,41 @@ _GENERIC_OBJECT = re.compile(
     r"\s*(?:the |this )?(?:known |previously (?:described|seen|noted) )?(?:mammographic|sonographic|mri|imaging|"
     r"tomosynthesis|ultrasound|target(?:ed)?|original|index) ?(?:finding|abnormality|target|lesion)?"
 )
+
+
+# The finding a sentence names as the sampled lesion ("the biopsied mass", "bx'd mass", "the mass
+# biopsied today", "targeted mass") is the biopsy's own target: a statement in that sentence is about
+# the other finding ("the biopsied mass is separate from the asymmetry" is about the asymmetry).
+_MODIFIER = r"(?:(?!(?:is|isnt|are|was|were|not|does|doesnt|did|has|have|to|from|as|than|and|but|which|that|with)\b)[\w:'./-]+\s+)"
+_SAMPLED_BEFORE = re.compile(
+    rf"\b(?:biopsied|sampled|targeted|target|bioptic)\s+(?:(?:the|a|an)\s+)?{_MODIFIER}{{0,3}}$"
+    rf"|\b(?:biopsy|sampling) of the\s+{_MODIFIER}{{0,3}}$"
+)
+_SAMPLED_AFTER = re.compile(
+    r"\s*(?:(?:at|in) [\w:' ]{1,16}?\s*)?(?:(?:that|which) (?:was|were) )?"
+    r"(?:biopsied|sampled|targeted)\b(?! (?:at|by) (?:surgery|excision))"
+)
+# "the focal asymmetry, which doesn't correspond to the biopsy site": a relative clause is about the
+# finding just before it
+_RELATIVE = re.compile(r"\b(?:which|that)\b")
+_COPULA_GAP = re.compile(r"[\w:' .-]{0,30}")
+
+
+def _is_sampled(text: str, mention) -> bool:  # type: ignore[no-untyped-def]
+    return bool(_SAMPLED_BEFORE.search(text[: mention.start]) or _SAMPLED_AFTER.match(text, mention.end))
+
+
+def _copula_statements(text: str, findings: list, name: str = "does_not_correspond_copula") -> list[re.Match[str]]:  # type: ignore[type-arg]
+    """'the biopsied mass is not the asymmetry', 'isnt the calcifications', 'represents the
+    asymmetry': a copula is a statement when a finding other than the sampled one is named right
+    after it."""
+    out: list[re.Match[str]] = []
+    for r in pattern_list("statements.yaml", name):
+        for m in r.finditer(text):
+            if any(f.start >= m.end() and _COPULA_GAP.fullmatch(text, m.end(), f.start)
+                   and not _is_sampled(text, f) for f in findings):
+                out.append(m)
+    return out
 
 
 def _generic_object(text: str, match: re.Match[str]) -> bool:
@@ -106,7 +156,7 @@ def _statement_matches(text: str, relation: Relation) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
-def _statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | None:
+def _statement(report: ReportText, i: int, after_biopsy: bool = False) -> tuple[Relation, re.Match[str]] | None:
     """The sentence's statement: its first certain one, else one the report says it cannot tell.
 
     A certain statement is neither hedged nor about a clinical complaint. A negative statement wins
@@ -121,13 +171,17 @@ def _statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | N
         return not (_hedged(text, match.start(), match.end(), findings)
                     or _CLINICAL_OBJECT.match(text, match.end()))
 
-    negatives = _statement_matches(text, Relation.DOES_NOT_CORRESPOND)
+    # a copula names its finding right after it, which a negation cue may have marked negated
+    named = report.findings_in(i, include_negated=True)
+    negatives = sorted(_statement_matches(text, Relation.DOES_NOT_CORRESPOND) + _copula_statements(text, named),
+                       key=lambda m: m.start())
     if _is_radpath(report, i):
         # "benign stroma does not explain a BI-RADS 5 mass" judges the pathology result
         # (discordance), it does not say the biopsy missed the finding
         negatives = [m for m in negatives if not _EXPLAINING.search(m.group(0))]
-    positives = [m for m in _statement_matches(text, Relation.CORRESPONDS)
-                 if not ("concordant" in m.group(0) and _is_radpath(report, i))]
+    positives = [m for m in _statement_matches(text, Relation.CORRESPONDS) + _copula_statements(text, named, "corresponds_copula")
+                 if not (("concordant" in m.group(0) or _EXPLAINING.search(m.group(0))) and _is_radpath(report, i))]
+    positives.sort(key=lambda m: m.start())
     match = next((m for m in negatives if certain(m)), None)
     if match is not None:
         return Relation.DOES_NOT_CORRESPOND, match
@@ -139,29 +193,45 @@ def _statement(report: ReportText, i: int) -> tuple[Relation, re.Match[str]] | N
         if (_DOUBT.search(text, max(0, match.start() - _DOUBT_WINDOW), match.start())
                 and not _CLINICAL_OBJECT.match(text, match.end())):
             return Relation.UNCERTAIN, match
+    for match in _DOUBTED.finditer(text):
+        if _DOUBT_AFTER.match(text[match.end():]) and not _CLINICAL_OBJECT.match(text, match.end()):
+            return Relation.UNCERTAIN, match
+    if after_biopsy:
+        for match in sorted(negatives + positives, key=lambda m: m.start()):
+            window = text[max(0, match.start() - _HEDGE_WINDOW):match.end()]
+            if (_POSSIBILITY.search(window) and not _LEANING.search(window)
+                    and not _CLINICAL_OBJECT.match(text, match.end())):
+                return Relation.UNCERTAIN, match
     return None
 
 
-def read_correspondences(report: ReportText) -> list[Correspondence]:
+def read_correspondences(report: ReportText, after_biopsy: bool = False) -> list[Correspondence]:
     out: list[Correspondence] = []
     for i, s in enumerate(report.sentences):
         text = s.text
-        stated = _statement(report, i)
+        stated = _statement(report, i, after_biopsy)
         if stated is None:
             continue
         relation, match = stated
         positive = relation is not Relation.DOES_NOT_CORRESPOND  # uncertain: 'whether X is Y'?
         # 'it cannot be determined whether...': the doubt cue reads as a negation of what follows
         findings = report.findings_in(i, include_negated=relation is Relation.UNCERTAIN)
+        subject = next((FindingType(m.label) for m in findings if m.end <= match.start()), None)
+        # the sampled lesion is the biopsy's side of the statement, never the finding it is about;
+        # a positive statement naming only the sampled lesion still names it
+        unsampled = [m for m in findings if not _is_sampled(text, m)]
+        if unsampled or not positive:
+            findings = unsampled
         after = [m for m in findings if m.start >= match.end()]
         before = [m for m in findings if m.end <= match.start()]
-        subject = FindingType(before[0].label) if before else None
         finding_type: FindingType | None = None
         other = None
         if after:
             other = after[0]
         elif positive and before and _generic_object(text, match):
             finding_type = _sampled_types(report, i, subject)
+        elif before and _RELATIVE.search(text, before[-1].end, match.start()):
+            other = before[-1]  # "the asymmetry, which has not been sampled"
         elif before:
             # "the calcifications have no sonographic correlate": the statement's subject; a
             # certain mention before a hedged associated feature ("with questionable distortion")

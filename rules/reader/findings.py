@@ -44,7 +44,13 @@ _ASSOCIATED = re.compile(
     r"(?: \w+){0,4}\s*$"
 )
 _NOT_A_FINDING_AFTER = re.compile(r"^\s*(?:effect|marker|clip)")
-_NOT_PALPABLE = re.compile(r"non-?palpable|not (?:be )?palpable|not felt|nonpalpable|no palpable")
+_NOT_PALPABLE = re.compile(
+    r"non-?palpable|not (?:be )?palpable|not felt|nonpalpable|no palpable"
+    # near the lump is not the lump ("2 cm from where the patient feels the lump"), and a doubt
+    # leaves open which finding it is ("may account for the palpable finding")
+    r"|\b\d+(?:\.\d+)? ?(?:cm|mm) (?:away )?from (?:where|the (?:palpable|lump|site|area|bb|marker))"
+    r"|\b(?:unclear|uncertain|unsure|whether|which of|may|might|possibl[ey]|questionabl[ey])\b|\?"
+)
 _NO_CORRELATE = re.compile(r"no (?:\w+ ){0,2}(?:sonographic|ultrasound) correlate|without (?:a )?sonographic correlate|not seen (?:on|at|with) (?:ultrasound|sonograph)")
 _CORRELATE = re.compile(r"sonographic correlate|ultrasound correlate|correlat\w* (?:with|to) (?:the )?(?:ultrasound|sonographic)")
 

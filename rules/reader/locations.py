@@ -20,6 +20,10 @@ _SIDE = re.compile(
 )
 _LEFT_AS_VERB = re.compile(r"(?:clip|marker|was|were|been|is|are|be|needle|wire)\s+$")
 _LEFT_AS_VERB_AFTER = re.compile(r"\s+(?:at the (?:biopsy )?site|in place|in situ|within|behind|untreated|unsampled)\b")
+_TAKEN_BACK_BEFORE = re.compile(
+    r"(?:(?:dictated|stated|transcribed|reported|labell?ed) as|instead of|rather than|in place of|,\s*not)\s+(?:the\s+)?[\"']?$"
+)
+_TAKEN_BACK_AFTER = re.compile(r"[\"']?\s+(?:breast\s+)?(?:was|is)\s+(?:dictated\s+|written\s+|stated\s+)?(?:in error|incorrect)")
 _CLOCK = re.compile(
     r"\b(1[0-2]|[1-9])(?:\s*(?:-|to|and)\s*(1[0-2]|[1-9]))?"
     r"(?:(?::|\.)(00|30|5)\b|\s*(?:and a half|1/2))?\s*(?:o'clock|o'c\b|h\b|position)"
@@ -52,6 +56,8 @@ def side_hits(text: str) -> list[Hit]:
         word = m.group(1)
         if word == "left" and _LEFT_AS_VERB.search(text[: m.start()]) or word == "left" and _LEFT_AS_VERB_AFTER.match(text[m.end():]):
             continue  # "a marker clip was left at the site"
+        if _TAKEN_BACK_BEFORE.search(text[: m.start()]) or _TAKEN_BACK_AFTER.match(text[m.end():]):
+            continue  # a side a correction takes back: "incorrectly dictated as the right breast"
         side = Laterality.RIGHT if word == "right" else Laterality.LEFT if word == "left" else Laterality.BOTH
         hits.append(Hit(side, m.start(), m.end()))
     return hits

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from rules.anatomy import Laterality, Location
-from rules.facts import FindingType, Guidance, NotFeasible, ProcedureFacts, SpecimenRadiograph
+from rules.facts import FindingType, Guidance, NotFeasible, ProcedureFacts, ProcedureState, SpecimenRadiograph
 from rules.lexicon import any_match, first_key, pattern_list, patterns
 from rules.reader.context import ReportText
 from rules.reader.findings import compatible_location
@@ -58,9 +58,32 @@ def _statement(text: str, name: str) -> bool:
     return bool(any_match(pattern_list("statements.yaml", name), text))
 
 
-def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
-    if any(_statement(s.text, "no_biopsy") for s in report.sentences):
-        return []  # "no biopsy was performed": an aspiration, a cancelled or converted visit
+def _abandoned(report: ReportText) -> bool:
+    """The report gives up the attempt ('target could not be visualized, procedure aborted', 'the
+    patient declined', 'no samples obtained') and says nothing that only taking tissue leaves
+    ('4 cores', '14g x3', 'samples were obtained'). A conversion to another guidance that then
+    sampled the lesion is a biopsy performed."""
+    given_up = taken = False
+    for j, s in enumerate(report.sentences):
+        if is_recommendation(report, j) or s.section in ("history", "comparison"):
+            continue
+        text = s.text
+        if (_statement(text, "abandoned") or _statement(text, "not_feasible")) and not _is_specimen_statement(text):
+            given_up = True
+        remaining = text
+        for r in pattern_list("statements.yaml", "no_tissue"):
+            remaining = r.sub(" ", remaining)
+        if _statement(remaining, "tissue_taken"):
+            taken = True
+    return given_up and not taken
+
+
+def read_procedures(report: ReportText, title: str, addendum: bool = False) -> list[ProcedureFacts]:
+    # an addendum judging feasibility afterwards ("tomosynthesis-guided biopsy is also not
+    # feasible") describes no attempt of its own
+    abandoned = not addendum and _abandoned(report)
+    if not abandoned and any(_statement(s.text, "no_biopsy") for s in report.sentences):
+        return []  # "no biopsy was performed": an aspiration or a clip placement only
     drafts: list[_Draft] = []
     report_guidance = _guidance(normalise(title))
     for i, s in enumerate(report.sentences):
@@ -102,6 +125,8 @@ def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
             same.target_type = same.target_type or draft.target_type
             same.location = same.location if not same.location.is_empty else draft.location
             same.laterality = same.laterality or draft.laterality
+    if abandoned:
+        return _attempted(report, title, drafts)
     if not drafts:
         return []
     sided = [d for d in drafts if d.laterality in (Laterality.LEFT, Laterality.RIGHT)]
@@ -127,6 +152,43 @@ def read_procedures(report: ReportText, title: str) -> list[ProcedureFacts]:
             specimen_radiograph=d.specimen, post_clip_mammogram=d.post_clip,
         )
         for d in drafts
+    ]
+
+
+def _attempted(report: ReportText, title: str, drafts: list[_Draft]) -> list[ProcedureFacts]:
+    """An attempt given up before tissue was taken: one procedure per breast, attempted and not
+    performed, with the guidance the report gave up (or its title's) and the target it meant."""
+    sides: list[Laterality | None] = []
+    for d in drafts:
+        if d.laterality not in sides:
+            sides.append(d.laterality)
+    if not sides or sides == [None]:
+        side = next((report.sentence_side(j) for j in range(len(report.sentences))
+                     if report.sentence_side(j) is not None), None)
+        sides = [side]
+    given_up = read_not_feasible(report, title)
+    title_guidance = _guidance(normalise(title))
+    out: list[_Draft] = []
+    for side in sides:
+        if side is Laterality.BOTH and len(sides) > 1:
+            continue
+        mine = [d for d in drafts if d.laterality is side]
+        nf = next((n.guidance for n in given_up if n.laterality in (side, None)), None)
+        guidance = nf or title_guidance or next((d.guidance for d in mine if d.guidance), None)
+        draft = _Draft(laterality=side, sentence=mine[0].sentence if mine else 0, guidance=guidance)
+        draft.target_type = next((d.target_type for d in mine if d.target_type), None)
+        draft.location = next((d.location for d in mine if not d.location.is_empty), Location())
+        out.append(draft)
+    _target_from_indication(report, out)
+    for d in out:
+        if d.target_type is None:  # "Tomo guided bx R 12:00 distortion aborted": the first finding named
+            d.target_type = next((FindingType(m.label) for j in range(len(report.sentences))
+                                  for m in report.findings_in(j, include_negated=True)), None)
+    return [
+        ProcedureFacts(laterality=d.laterality, evidence=report.evidence(d.sentence), guidance=d.guidance,
+                       target_type=d.target_type, target_location=d.location,
+                       state=ProcedureState.ATTEMPTED_NOT_PERFORMED)
+        for d in out
     ]
 
 
@@ -226,13 +288,26 @@ def read_not_feasible(report: ReportText, title: str) -> list[NotFeasible]:
             continue
         if not (any_match(pattern_list("statements.yaml", "biopsy_performed"), text) or _guidance(text)):
             continue
-        guidance = _guidance(text) or _guidance(normalise(title)) or Guidance.STEREOTACTIC
+        # a sentence that names no guidance ("the biopsy was not performed") is about the one the
+        # report has been speaking of
+        guidance = (_guidance(text) or (out[-1].guidance if out else None) or _guidance(normalise(title))
+                    or _report_guidance(report) or Guidance.STEREOTACTIC)
         reason = _reason(s.original)
         side = report.sentence_side(i)
         if any(n.guidance is guidance and n.laterality is side for n in out):
             continue
         out.append(NotFeasible(guidance, side, reason, report.evidence(i)))
     return out
+
+
+def _report_guidance(report: ReportText) -> Guidance | None:
+    """The guidance the report names first outside its recommendations."""
+    for j, s in enumerate(report.sentences):
+        if not is_recommendation(report, j):
+            found = _guidance(s.text)
+            if found is not None:
+                return found
+    return None
 
 
 def _reason(original: str) -> str:

@@ -25,7 +25,9 @@ from rules.facts import (
     FindingType,
     Guidance,
     Lesion,
+    CorrectionKind,
     PathologyCategory,
+    ProcedureState,
     RecommendationKind,
     Relation,
     ReportKind,
@@ -33,6 +35,7 @@ from rules.facts import (
 )
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
+HELDOUT_DIR = Path(__file__).resolve().parent / "heldout"
 
 # file name -> (id prefix, minimum number of entries)
 FILES: dict[str, tuple[str, int]] = {
@@ -40,6 +43,7 @@ FILES: dict[str, tuple[str, int]] = {
     "procedure.yaml": ("proc-", 50),
     "pathology.yaml": ("path-", 50),
     "addenda.yaml": ("add-", 15),
+    "heldout/failsafe.yaml": ("hof-", 8),  # held out from tuning, scored on its own
 }
 
 LABELLED_KINDS = {
@@ -90,6 +94,14 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "clip_placed": bool,
         "specimen_radiograph": SpecimenRadiograph,
         "post_clip_mammogram": bool,
+        "state": ProcedureState,
+    },
+    "corrections": {
+        "what": CorrectionKind,
+        "laterality": Laterality,
+        "clock": "clock",
+        "depth": Depth,
+        "finding_type": FindingType,
     },
     "correspondences": {**LOCATION, "relation": Relation, "finding_type": FindingType},
     "not_feasible": {"guidance": Guidance, "laterality": Laterality},
@@ -115,6 +127,7 @@ REQUIRED: dict[str, set[str]] = {
     "pathology": {"category"},
     "concordance": {"verdict"},
     "palpable": set(),
+    "corrections": {"what"},
 }
 
 # The lists a report of each kind must state explicitly (an empty list means "none in this report").
@@ -144,7 +157,7 @@ MALIGNANT_LESIONS = {
 
 
 def _load(name: str) -> list[dict[str, Any]]:
-    path = REPORTS_DIR / name
+    path = REPORTS_DIR.parent / name if "/" in name else REPORTS_DIR / name
     if not path.exists():
         pytest.fail(f"corpus file {name} is missing")
     with path.open(encoding="utf-8") as handle:

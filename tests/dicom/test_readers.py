@@ -122,3 +122,20 @@ def test_shared_examples_read_as_their_names_say() -> None:
         assert (ViewModifier.MAGNIFICATION in image.modifiers) == ("MAG" in path.name)
         assert image.specimen == ("SPECIMEN" in path.name)
         assert (image.modality is Modality.DBT) == ("DBT" in path.name)
+
+
+def test_the_interpreting_physician_is_the_verifying_observer_else_the_author() -> None:
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence as DicomSequence
+
+    unsigned = read_object(factories.basic_text_sr("No findings.", "BI-RADS 1.")).report
+    assert unsigned is not None and unsigned.interpreter == ""
+    ds = factories.basic_text_sr("No findings.", "BI-RADS 1.")
+    author = Dataset()
+    author.PersonName = "ABARA^NGOZI^^^MD"
+    ds.AuthorObserverSequence = DicomSequence([author])
+    assert read_object(ds).report.interpreter == "ABARA, NGOZI, MD"  # type: ignore[union-attr]
+    verifier = Dataset()
+    verifier.VerifyingObserverName = "NOVAK^HELENA^^^MD"
+    ds.VerifyingObserverSequence = DicomSequence([verifier])
+    assert read_object(ds).report.interpreter == "NOVAK, HELENA, MD"  # type: ignore[union-attr]

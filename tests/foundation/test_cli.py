@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from tests.conftest import REPO_ROOT, free_port
 from worklist.cli import app
 
-COMMANDS = ["serve", "listener", "hl7", "web", "worker", "beat", "db", "user", "token", "import", "demo",
+COMMANDS = ["serve", "listener", "hl7", "web", "worker", "beat", "db", "user", "token", "import", "demo", "audit",
             "read", "backup", "restore"]
 
 

@@ -14,7 +14,7 @@ EXPECTED_TABLES = {
     "patients", "studies", "inbox_objects", "reports", "images", "findings", "procedures",
     "pathology_results", "concordance_decisions", "items", "item_events", "notifications",
     "users", "api_tokens", "audit_log", "digests", "hl7_results", "web_sessions", "login_throttle",
-    "association_rejections", "item_outreach",
+    "association_rejections", "item_outreach", "object_conflicts",
 }
 
 

@@ -4,6 +4,7 @@ synthetic rows that the worklist API lists, and the command refuses databases it
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,11 @@ from worklist.commands.seed import SEED_ISSUER, SeedRefused, seed
 from worklist.db.engine import make_engine, make_session_factory
 from worklist.db.models import Patient
 from worklist.settings import load_settings
+from worklist.outcomes.service import latest_known_year, run_audit
 from worklist.web.app import create_app
+from rules.audit.exams import Purpose
 
-PATIENTS, ITEMS = 40, 600
+PATIENTS, ITEMS, EXAMS = 40, 600, 3000
 
 
 def _scalar(url: str, sql: str) -> int:
@@ -36,11 +39,18 @@ def test_seed_command_fills_the_worklist(postgres_url: str, tmp_path: Path) -> N
     env = os.environ | {"WORKLIST_DATABASE_URL": postgres_url, "WORKLIST_DATA_DIR": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "worklist.cli", "db", "seed-scale", "--patients", str(PATIENTS),
-         "--items", str(ITEMS)],
+         "--items", str(ITEMS), "--exams", str(EXAMS)],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert f"seeded {PATIENTS} patients" in done.stdout
+    made = int(re.search(r"(\d+) examinations", done.stdout).group(1))  # type: ignore[union-attr]
+    assert made > EXAMS  # the drawn ones and the work-up of recalled screens
+    assert _scalar(postgres_url, "SELECT count(*) FROM reports WHERE kind = 'radiology' "
+                                 "AND interpreter <> ''") == made
+    biopsied = _scalar(postgres_url, "SELECT count(*) FROM pathology_results")
+    assert biopsied > 0 and _scalar(
+        postgres_url, "SELECT count(*) FROM pathology_results WHERE category = 'malignant'") > 0
 
     assert _scalar(postgres_url, f"SELECT count(*) FROM patients WHERE issuer = '{SEED_ISSUER}' "
                                  "AND patient_id LIKE 'SEED-%'") == PATIENTS
@@ -79,6 +89,13 @@ def test_seed_command_fills_the_worklist(postgres_url: str, tmp_path: Path) -> N
                                                       ("status", "acknowledged")]).json()
             assert one["items"] and all(i["patient_id"] == "SEED-0000001" for i in one["items"])
             assert client.get("/", params={"kind": "follow-up-due"}).status_code == 200
+        with sessions() as session:  # the seeded examinations make an audit with every number
+            audit = run_audit(session, latest_known_year())
+        screening = audit.summaries[Purpose.SCREENING]
+        counts = {c.key: c.value for c in screening.counts}
+        assert counts["exams"] > 500 and counts["positive"] > 20 and counts["closed"] > 500
+        assert {m.key: m.value for m in screening.metrics}["recall_rate"] is not None
+        assert len(audit.readers) == 12
     finally:
         engine.dispose()
 

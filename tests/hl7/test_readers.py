@@ -17,13 +17,15 @@ MSH = "MSH|^~\\&|COPATH|NFLAB|WORKLIST|NFBC|20261027101500||ORU^R01^ORU_R01|MSG-
       "|||AL|NE||{charset}"
 PID = "PID|1||X-99^^^HOSP^PI~PUB-0002^^^NFBC^MR||KAUR^HARPREET^J||19701030|F"
 OBR = ("OBR|1|ORD-1|NFP-25-3310^COPATH|88305^SURGICAL PATHOLOGY^CPT4|||20261027091500|||||||"
-       "|{obr15}|||{obr18}||||20261027101500||SP|{status}")
+       "|{obr15}|||{obr18}||||20261027101500||SP|{status}{obr26_32}")
 
 
 def _oru(*obx: str, status: str = "F", charset: str = "UNICODE UTF-8", obr15: str = "",
-         obr18: str = "", extra: tuple[str, ...] = ()) -> bytes:
+         obr18: str = "", obr32: str = "", extra: tuple[str, ...] = ()) -> bytes:
+    tail = "|" * 7 + obr32 if obr32 else ""
     segments = [MSH.format(charset=charset), PID, OBR.format(status=status, obr15=obr15,
-                                                             obr18=obr18), *extra, *obx]
+                                                             obr18=obr18, obr26_32=tail),
+                *extra, *obx]
     return "\r".join(segments).encode("utf-8")
 
 
@@ -77,6 +79,14 @@ def test_result_fields_and_identity() -> None:
     assert [(i.patient_id, i.authority, i.type_code) for i in identifiers] == [
         ("X-99", "HOSP", "PI"), ("PUB-0002", "NFBC", "MR")]
     assert message.patient.name == "KAUR^HARPREET^J"
+
+
+def test_the_principal_result_interpreter_names_the_pathologist() -> None:
+    plain = _result(_oru("OBX|1|FT|22637-3^Final Diagnosis^LN||Fibroadenoma.||||||F"))
+    assert plain.results[0].document.interpreter == ""
+    signed = _result(_oru("OBX|1|FT|22637-3^Final Diagnosis^LN||Fibroadenoma.||||||F",
+                          obr32="1234&OKAFOR&CHIDI&&&MD"))
+    assert signed.results[0].document.interpreter == "OKAFOR, CHIDI"
 
 
 def test_specimen_site_from_spm() -> None:

@@ -400,14 +400,16 @@ def test_procedure_target_from_the_indication() -> None:
     assert p.target_type is FindingType.CALCIFICATIONS
 
 
-def test_aspiration_and_cancelled_visit_are_not_biopsies() -> None:
+def test_aspiration_is_no_procedure_and_a_cancelled_visit_an_attempt_only() -> None:
     aspirated = read_text("Procedure: Under ultrasound guidance a 20 gauge needle drained the cyst. "
                           "No biopsy was performed.", title="US ASPIRATION RT")
     assert aspirated.procedures == ()
     cancelled = read_text("Findings: The lesion could not be visualized on the stereotactic unit; the biopsy "
                           "device could not be positioned. Stereotactic biopsy not feasible.",
                           title="STEREO BX RT")
-    assert cancelled.procedures == () and len(cancelled.not_feasible) == 1
+    (attempt,) = cancelled.procedures
+    assert not attempt.performed and attempt.guidance is Guidance.STEREOTACTIC and attempt.laterality is Laterality.RIGHT
+    assert len(cancelled.not_feasible) == 1
     assert all(r.kind is not RecommendationKind.BIOPSY for r in cancelled.recommendations)
 
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rules.addenda import own_statements
-from rules.anatomy import Laterality
+from rules.addenda import corrected, own_statements
+from rules.anatomy import Laterality, Location
 from rules.facts import (
     ConcordanceStatement,
     ConcordanceVerdict,
+    Correction,
+    CorrectionKind,
     Evidence,
+    FindingMention,
+    FindingType,
     PathologyCategory,
     PathologySpecimen,
+    Recommendation,
+    RecommendationKind,
     ReportFacts,
     ReportKind,
 )
@@ -70,3 +76,51 @@ def test_an_addendum_whose_original_is_missing_is_read_as_it_came() -> None:
     addendum = _report("a", 4, ("not-received",), pathology=(_specimen("a"),), concordance=(
         _verdict("a", ConcordanceVerdict.CONCORDANT_BENIGN, CONCORDANT),))
     assert own_statements([addendum]) == (addendum,)
+
+
+# --- corrections ------------------------------------------------------------------------------------
+
+RIGHT = Laterality.RIGHT
+
+
+def _mention(uid: str, kind: FindingType, side: Laterality, text: str, clock: float | None = None) -> FindingMention:
+    return FindingMention(kind, side, Evidence(uid, text), Location(clock=clock))
+
+
+def _radiology(uid: str, day: int, amends: tuple[str, ...] = (), **parts: object) -> ReportFacts:
+    return ReportFacts(uid, ReportKind.RADIOLOGY, datetime(2026, 3, day, tzinfo=UTC),
+                       predecessor_uids=amends, **parts)  # type: ignore[arg-type]
+
+
+def test_a_side_correction_moves_everything_said_of_that_breast() -> None:
+    report = _radiology("r", 1, findings=(_mention("r", FindingType.MASS, RIGHT, "Right 2:00 mass.", 2),),
+                        recommendations=(Recommendation(RecommendationKind.BIOPSY, RIGHT, Evidence("r", "US bx.")),))
+    fix = Correction(CorrectionKind.LATERALITY, Evidence("a", "Should read left."), laterality=LEFT)
+    addendum = _radiology("a", 2, ("r",), corrections=(fix,))
+    fixed = {r.source_uid: r for r in corrected([report, addendum])}["r"]
+    assert [f.laterality for f in fixed.findings] == [LEFT]
+    assert [r.laterality for r in fixed.recommendations] == [LEFT]
+    assert {r.source_uid: r for r in corrected([report])}["r"] == report, "no addendum, no change"
+
+
+def test_a_side_correction_naming_one_finding_leaves_the_others_of_that_breast() -> None:
+    report = _radiology("r", 1, findings=(
+        _mention("r", FindingType.MASS, RIGHT, "Right 2:00 mass.", 2),
+        _mention("r", FindingType.CALCIFICATIONS, RIGHT, "Right UOQ calcifications."),
+    ))
+    fix = Correction(CorrectionKind.LATERALITY, Evidence("a", "The mass is in the left breast."),
+                     laterality=LEFT, was_laterality=RIGHT, subject=FindingType.MASS)
+    fixed = {r.source_uid: r for r in corrected([report, _radiology("a", 2, ("r",), corrections=(fix,))])}["r"]
+    assert [(f.type, f.laterality) for f in fixed.findings] == [
+        (FindingType.MASS, LEFT), (FindingType.CALCIFICATIONS, RIGHT)]
+
+
+def test_site_and_finding_corrections_replace_the_values_they_name() -> None:
+    report = _radiology("r", 1, findings=(_mention("r", FindingType.MASS, RIGHT, "Right 1:00 mass.", 1),))
+    site = Correction(CorrectionKind.LOCATION, Evidence("a", "At 11 o'clock not 1 o'clock."),
+                      location=Location(clock=11), was_location=Location(clock=1))
+    kind = Correction(CorrectionKind.FINDING_TYPE, Evidence("a", "Focal asymmetry rather than mass."),
+                      finding_type=FindingType.FOCAL_ASYMMETRY, was_finding_type=FindingType.MASS)
+    fixed = {r.source_uid: r for r in corrected([report, _radiology("a", 2, ("r",), corrections=(site, kind))])}["r"]
+    (finding,) = fixed.findings
+    assert finding.location.clock == 11 and finding.type is FindingType.FOCAL_ASYMMETRY

@@ -21,49 +21,6 @@ CASES = Path(__file__).resolve().parents[1] / "cases"
 # Stories the product does not get right yet, each with the reason; strict, so a fix shows up.
 KNOWN_GAPS: dict[str, str] = {
     # Issue 15 stories (fail-safe reading), written from the clinical rules.
-    "TC-0203": "reader: 'the lesion biopsied today is NOT the same as the mammographic asymmetry "
-    "at 10 o'clock' is read as a second biopsy at 10 o'clock, whose pathology stays pending",
-    "TC-0206": "reader: 'the US target isn't the mammographic asymmetry ... remains to be sampled "
-    "stereotactically' is read as a stereotactic biopsy of the asymmetry",
-    "TC-0214": "reader: an addendum correcting the side (right dictated, left meant) is not "
-    "applied",
-    "TC-0215": "reader: a procedure addendum correcting the side is not applied (left items stay "
-    "open)",
-    "TC-0216": "reader: an addendum correcting the finding type (mass -> focal asymmetry) is not "
-    "applied",
-    "TC-0217": "reader: a pathology addendum correcting the specimen side is not applied",
-    "TC-0218": "reader: an addendum correcting the side of a developing asymmetry is not applied",
-    "TC-0219": "reader: a one-line side-correction addendum to a procedure report is not applied",
-    "TC-0220": "reader: 'the biopsy was not performed and no samples were obtained' after a "
-    "failed US attempt is read as stereotactic biopsy not feasible (surgical-biopsy-referral)",
-    "TC-0222": "reader: a US biopsy 'aborted prior to needle insertion' is read as stereotactic "
-    "biopsy not feasible (surgical-biopsy-referral)",
-    "TC-0223": "reader: the scout sentence of a DBT biopsy 'cancelled; no tissue was obtained' is "
-    "read as a biopsy (pathology-pending)",
-    "TC-0224": "reader: 'attempted prone stereotactic biopsy ... aborted; no sample obtained' is "
-    "read as a biopsy (pathology-pending)",
-    "TC-0226": "reader: 'stereotactic biopsy attempted ... no sample obtained' is read as a "
-    "biopsy (pathology-pending)",
-    "TC-0227": "rules: the 'cannot be determined whether ... corresponds' statement is read, but "
-    "the biopsy is placed on the sonographic mass by its features and no correlation-review opens",
-    "TC-0229": "reader: 'correspondence ... is indeterminate' in a rad-path note opens no "
-    "correlation-review",
-    "TC-0230": "reader: 'correlation w/ the mammographic mass equivocal' opens no "
-    "correlation-review",
-    "TC-0231": "reader: 'may or may not represent the asymmetry' in a numbered bilateral note "
-    "opens no correlation-review",
-    "TC-0233": "reader: the lump is marked explained although 'it is unclear which of them is the "
-    "palpable abnormality', so palpable-correlation never opens",
-    "TC-0234": "reader: the lump is marked explained although 'it is unclear whether the palpable "
-    "thickening corresponds to either finding'",
-    "TC-0235": "reader: the lump is marked explained although the mass 'may account for the "
-    "palpable finding, but the relationship is uncertain'",
-    "TC-0236": "reader: palpable lumps in both breasts give one bilateral item; the right one is "
-    "explained",
-    "TC-0238": "reader: 'Pt points to the lump: it is the L 1:00 mass (palpable lump confirmed)' "
-    "does not tie the complaint to the mass",
-    "TC-0253": "reader: 'L UOQ: new faint amorphous calcs, ~5 mm' yields no finding, so 'Recall "
-    "for L mag views' opens no magnification-views-pending",
     # End of the issue 15 stories.
 }
 

@@ -32,12 +32,17 @@ ALLOWED_ROLES = {
     ("post", "/api/v1/items/{item_id}/outreach"): {"cora", "rafa", "ada"},
     ("get", "/api/v1/items/{item_id}/outreach"): {"cora", "rafa", "ada"},
     ("post", "/api/v1/items/{item_id}/lost-to-follow-up"): {"cora", "rafa", "ada"},
+    ("get", "/api/v1/conflicts"): {"cora", "rafa", "ada"},
+    ("get", "/api/v1/conflicts/{conflict_id}"): {"cora", "rafa", "ada"},
+    ("post", "/api/v1/conflicts/{conflict_id}/choice"): {"rafa"},
+    ("get", "/api/v1/inbox"): {"cora", "rafa", "ada"},
 }
 BODIES = {"resolve": {"reason": "done"}, "dismiss": {"reason": "not needed"},
           "notes": {"note": "called"}, "concordance": {"verdict": "concordant-benign"},
           "assign": {"assignee": "cora"}, "hold": {"until": "2099-01-14", "reason": "booked"},
           "outreach": {"channel": "phone", "outcome": "no-answer"},
-          "lost-to-follow-up": {"reason": "moved away"}}
+          "lost-to-follow-up": {"reason": "moved away"},
+          "choice": {"choice": "keep-on-file"}}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -48,7 +53,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str]]:
 
 def _url(path: str, seeded: Seeded) -> str:
     return path.format(item_id=seeded.seed_item, finding_id=seeded.seed_finding,
-                       patient_id=SEED_PATIENT_ID)
+                       patient_id=SEED_PATIENT_ID, conflict_id=1)
 
 
 def _call(client: TestClient, method: str, path: str, seeded: Seeded,

@@ -8,8 +8,9 @@ transaction, and never commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, tzinfo
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,29 @@ from dicom_io.readers.objects import ObjectKind, ReadResult
 from rules.documents import ReportDocument
 from rules.facts import ReportFacts
 from worklist.cases import repository
-from worklist.cases.codec import to_json
+from worklist.cases.codec import decode, to_json
 from worklist.db.models import Image, InboxObject, Patient, Report, Study
 
 ReportReader = Callable[[ReportDocument], ReportFacts]
+
+
+@dataclass(frozen=True)
+class ReadObject:
+    """A spooled object read into records, with its report's facts when it is a readable report."""
+
+    result: ReadResult
+    facts: ReportFacts | None
+
+
+def encode_read(read: ReadObject) -> dict[str, Any]:
+    """As JSON: what a reader process answers, and what a held object keeps until its choice."""
+    return {"result": to_json(read.result), "facts": to_json(read.facts)}
+
+
+def decode_read(data: dict[str, Any]) -> ReadObject:
+    facts = data["facts"]
+    return ReadObject(decode(ReadResult, data["result"]),
+                      decode(ReportFacts, facts) if facts is not None else None)
 
 
 def readable_report(result: ReadResult) -> ReportDocument | None:
@@ -92,6 +112,7 @@ def _store_report(session: Session, inbox: InboxObject, patient: Patient, study:
         report.predecessor_uids = list(result.report.predecessor_uids)
         report.text = result.report.text
         report.facts = to_json(facts)
+        report.interpreter = result.report.interpreter[:128]
     else:
         report.kind = "other"
         report.facts = {}
@@ -114,14 +135,20 @@ def localised(result: ReadResult, zone: tzinfo) -> ReadResult:
 
 
 def apply(session: Session, inbox: InboxObject, result: ReadResult, facts: ReportFacts | None,
-          zone: tzinfo = UTC) -> int:
+          zone: tzinfo = UTC, patient_pk: int | None = None) -> int:
     """Write what ``result`` (already ``localised``) and the report's ``facts`` say, and return the
-    patient's primary key. The patient's evaluation lock is taken before anything is written."""
-    patient = repository.get_or_create_patient(
-        session, patient_id=result.patient.patient_id, issuer=result.patient.issuer
-    )
-    repository.lock_patient(session, patient.id)
-    _fill_patient(patient, result)
+    patient's primary key. The patient's evaluation lock is taken before anything is written.
+    ``patient_pk``: file it under that patient whatever its header says (a person's choice, after
+    its study arrived under a second Patient ID); the header then fills nothing in."""
+    if patient_pk is not None:
+        patient = session.get_one(Patient, patient_pk)
+        repository.lock_patient(session, patient.id)
+    else:
+        patient = repository.get_or_create_patient(
+            session, patient_id=result.patient.patient_id, issuer=result.patient.issuer
+        )
+        repository.lock_patient(session, patient.id)
+        _fill_patient(patient, result)
     study = repository.get_or_create_study(session, patient=patient, study_uid=result.study.study_uid,
                                            accession=result.study.accession)
     _fill_study(study, result, zone)

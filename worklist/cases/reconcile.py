@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rules.facts import Evidence
-from rules.items import Evaluation, ItemDecision
+from rules.items import Evaluation, ItemDecision, ItemKind
 from worklist.cases.codec import compact
 from worklist.db.models import Item, ItemEvent, ItemStatus
 
@@ -26,6 +26,9 @@ BY_RULES = "by_rules"
 must not count as the person closing the item or documenting the action that closes it."""
 NO_LONGER_SUPPORTED = "no longer supported by the reports after re-evaluation"
 RE_KEYED = "the same step, now tied to the biopsy's own report"
+NOT_FROM_RULES = frozenset({ItemKind.CONFLICT_REVIEW.value})
+"""Kinds the pipeline opens and a person closes (``worklist.cases.conflicts``): the rules never
+produce them, so reconciliation must not dismiss them as no longer supported."""
 
 # Fields copied from a decision onto its item; a change to any of them is recorded as an event.
 _TRACKED = ("kind", "priority", "priority_reasons", "laterality", "finding_key", "finding_type",
@@ -155,7 +158,7 @@ def reconcile(
     """``backfill``: the facts that changed are history loaded at go-live; the items this opens
     count their reminders from ``now`` (``Item.backfilled_at``)."""
     summary = ReconcileSummary()
-    by_key = {item.item_key: item for item in existing}
+    by_key = {item.item_key: item for item in existing if item.kind not in NOT_FROM_RULES}
     for old_key, decision in _carried_over(by_key, evaluation).items():
         item = by_key.pop(old_key)
         item.item_key = decision.key

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,10 +22,12 @@ from worklist.commands.common import settings_or_exit
 from worklist.db.engine import make_engine
 from worklist.db.models import InboxObject
 from worklist.demo import load_stories
+from worklist.demo.history import history_stories
 from worklist.demo.channels import Hl7SendError, StoryEvent, Targets, push_story, render_story
 from worklist.settings import Settings
 
 _UID_CHUNK = 500
+HISTORY_PREFIX = "HIST-"
 
 
 def received_count(settings: Settings, uids: list[str]) -> int | None:
@@ -56,6 +59,9 @@ def demo(
     ae_title: str = "DEMOPACS",
     called_ae: str | None = None,
     hl7_port: int | None = None,
+    history: Annotated[bool, typer.Option(
+        help="Also send about three years of screening and work-up (generated patients HIST-*), "
+             "for the outcomes audit.")] = True,
 ) -> None:
     """Push a sample set of studies over DICOM (and pathology results over HL7) to the running
     listeners."""
@@ -70,7 +76,8 @@ def demo(
             f"add {ae_title} to WORKLIST_ALLOWED_AES or pass --ae-title."
         )
     today = date.today()
-    stories = [(story, render_story(story, today)) for story in load_stories()]
+    chosen = load_stories() + (history_stories() if history else [])
+    stories = [(story, render_story(story, today)) for story in chosen]
     total = sum(_size(e) for _, events in stories for e in events)
     targets = Targets(host, port, hl7_port, ae_title, called_ae)
     uids = [str(ds.SOPInstanceUID) for _, events in stories for e in events
@@ -88,6 +95,7 @@ def demo(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
+    history_rows = [0, 0, 0]  # patients, events, objects: one row for the generated history
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("pushing", total=total)
 
@@ -103,7 +111,15 @@ def demo(
                 progress.stop()
                 console.print(f"[red]demo stopped at {story['id']}:[/] {error}")
                 raise typer.Exit(code=1) from None
-            table.add_row(str(story["id"]), str(len(events)), str(stored))
+            if str(story["id"]).startswith(HISTORY_PREFIX):
+                history_rows[0] += 1
+                history_rows[1] += len(events)
+                history_rows[2] += stored
+            else:
+                table.add_row(str(story["id"]), str(len(events)), str(stored))
+    if history_rows[0]:
+        table.add_row(f"{HISTORY_PREFIX}* ({history_rows[0]} patients)", str(history_rows[1]),
+                      str(history_rows[2]))
     console.print(table)
     known_after = received_count(settings, uids) if local else None
     if known_before is None or known_after is None:

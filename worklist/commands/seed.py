@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 from rules.items import ItemKind, Priority
 from rules.site import SiteConfig, load_site_config
 from worklist.commands.common import settings_or_exit
+from worklist.commands.seed_exams import seed_exams
 from worklist.db.engine import make_engine
 
 SEED_ISSUER = "SCALE-SEED"
@@ -93,6 +94,8 @@ URGENT_RAISE = {Priority.HIGH: 0.12, Priority.ROUTINE: 0.0}
 """Share of items raised to urgent by clinical risk (developing asymmetry, palpability...)."""
 ACTIVE_AGE = 1.3
 """An active item's age, drawn up to this many times its due interval: ~23% overdue."""
+EXAM_YEARS = 3.0
+"""Seeded examinations spread over this many years: 300,000 give about 100,000 a year."""
 FOLLOW_UP_DUE_DAYS = (210, 395)
 """6-month and annual follow-up, each with the 30-day window (site file, follow_up)."""
 
@@ -108,6 +111,8 @@ class SeedReport:
     items: int
     events: int
     seconds: float
+    exams: int = 0
+    pathology: int = 0
 
 
 def _bounds(weights: list[float]) -> list[float]:
@@ -279,7 +284,7 @@ def _guard(connection: Connection, force: bool) -> None:
 
 
 def seed(engine: Engine, patients: int, items: int, site: SiteConfig, *, force: bool = False,
-         draw_seed: float = 0.42) -> SeedReport:
+         draw_seed: float = 0.42, exams: int = 0, exam_years: float = EXAM_YEARS) -> SeedReport:
     """Add ``patients`` synthetic patients and ``items`` items (with findings and events) in one
     transaction, then vacuum and analyse so the planner sees the new sizes at once."""
     if engine.dialect.name != "postgresql":
@@ -310,20 +315,26 @@ def seed(engine: Engine, patients: int, items: int, site: SiteConfig, *, force: 
             **_kind_parameters(site),
         }).rowcount
         events = connection.execute(text(_EVENTS), {"actor": SEED_ACTOR}).rowcount
+        audited, pathology = seed_exams(connection, exams, patients, exam_years)
         connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
         for statement in rebuild:
             connection.execute(text(statement))
     # A bulk load leaves no statistics and no visibility map: without them the planner guesses
     # and index-only scans visit the heap, until autovacuum comes by.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in ("patients", "findings", "items", "item_events"):
+        for table in ("patients", "findings", "items", "item_events", "reports",
+                      "pathology_results"):
             connection.execute(text(f"VACUUM (ANALYZE) {table}"))
-    return SeedReport(patients, findings, made, events, time.perf_counter() - start)
+    return SeedReport(patients, findings, made, events, time.perf_counter() - start, audited,
+                      pathology)
 
 
 def seed_scale(
     patients: int = typer.Option(100_000, help="Synthetic patients to add."),
     items: int = typer.Option(1_000_000, help="Items to spread over them."),
+    exams: int = typer.Option(
+        300_000, help=f"Examinations (radiology reports with an assessment) over the past "
+                      f"{EXAM_YEARS:g} years, with pathology, for the outcomes audit."),
     force: bool = typer.Option(False, "--force",
                                help="Seed even though the database holds other patients."),
 ) -> None:
@@ -332,11 +343,13 @@ def seed_scale(
     settings = settings_or_exit()
     engine = make_engine(settings.effective_database_url)
     try:
-        report = seed(engine, patients, items, load_site_config(settings.site_config), force=force)
+        report = seed(engine, patients, items, load_site_config(settings.site_config), force=force,
+                      exams=exams)
     except SeedRefused as error:
         typer.echo(f"worklist: {error}", err=True)
         raise typer.Exit(code=1) from None
     finally:
         engine.dispose()
     typer.echo(f"seeded {report.patients} patients, {report.findings} findings, {report.items} "
-               f"items and {report.events} item events in {report.seconds:.1f} s")
+               f"items, {report.events} item events, {report.exams} examinations and "
+               f"{report.pathology} pathology results in {report.seconds:.1f} s")

@@ -125,6 +125,7 @@ def _fill_report(session: Session, report: Report, row: InboxObject, result: Res
         report.kind = facts.kind.value
         report.text = result.document.text
         report.facts = to_json(facts)
+        report.interpreter = result.document.interpreter[:128]
         report.machine_readable = True
     else:
         report.kind = "other"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rules.facts import ConcordanceVerdict
+from rules.items import ItemKind
 from worklist import audit
 from worklist.accounts.actor import Actor
 from worklist.db.base import utcnow
@@ -90,7 +91,16 @@ def acknowledge(session: Session, item: Item, actor: Actor) -> ItemEvent:
     return _event(session, item, actor, "acknowledged", audit_action="acknowledge-item")
 
 
+def _not_a_conflict_review(item: Item, verb: str) -> None:
+    """A conflict-review item closes with the choice of what stands (the failed page, or
+    ``/api/v1/conflicts``): closed by hand, the object would stay held with nobody looking."""
+    if item.kind == ItemKind.CONFLICT_REVIEW.value:
+        raise ItemActionError(f"cannot {verb} a conflict review by hand: choose what stands on "
+                              "the failed page", conflict=True)
+
+
 def resolve(session: Session, item: Item, actor: Actor, reason: str) -> ItemEvent:
+    _not_a_conflict_review(item, "resolve")
     reason = _text(reason, "reason")
     _require_active(item, "resolve")
     now = utcnow()
@@ -103,6 +113,7 @@ def dismiss(session: Session, item: Item, actor: Actor, reason: str) -> ItemEven
     """Only a radiologist may decide an item is not needed."""
     if actor.role != Role.RADIOLOGIST:
         raise ItemActionError("only a radiologist can dismiss an item", forbidden=True)
+    _not_a_conflict_review(item, "dismiss")
     reason = _text(reason, "reason")
     _require_active(item, "dismiss")
     now = utcnow()

@@ -18,7 +18,9 @@ from worklist.cases.service import reevaluate_patient
 from worklist.items.service import CaseChangedHook
 from worklist.settings import Settings
 from worklist.web import auth, cookies
+from worklist.web.api import conflicts as api_conflicts
 from worklist.web.api import findings as api_findings
+from worklist.web.api import inbox as api_inbox
 from worklist.web.api import items as api_items
 from worklist.web.api import patients as api_patients
 from worklist.web import metrics as metrics_route
@@ -30,6 +32,7 @@ from worklist.web.pages import evidence as evidence_page
 from worklist.web.pages import failed as failed_page
 from worklist.web.pages import item as item_page
 from worklist.web.pages import login as login_page
+from worklist.web.pages import outcomes as outcomes_page
 from worklist.web.pages import patient as patient_page
 from worklist.web.pages import sso as sso_page
 from worklist.web.pages import users as users_page
@@ -78,13 +81,14 @@ def create_app(
         body = asdict(state) | {"status": "ok" if state.ok else "degraded"}
         return JSONResponse(body, status_code=200 if state.database == "ok" else 503)
 
-    for router in (api_items.router, api_findings.router, api_patients.router):
+    for router in (api_items.router, api_findings.router, api_patients.router,
+                   api_conflicts.router, api_inbox.router):
         app.include_router(router)
     app.include_router(metrics_route.router)  # its own bearer token (WORKLIST_METRICS_TOKEN)
     for router in (login_page.router, worklist_page.router, item_page.router,
                    patient_page.router, failed_page.router, audit_page.router,
                    users_page.router, account_page.router, sso_page.router,
-                   coordination_page.router, evidence_page.router):
+                   coordination_page.router, evidence_page.router, outcomes_page.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -49,3 +49,8 @@ FormText = Annotated[str, AfterValidator(no_control_characters)]
 """A one-line form or query value; the route adds its ``Form``/``Query`` and length."""
 FreeText = Annotated[str, AfterValidator(plain_text)]
 """A note or a reason: lines of text."""
+DayText = Annotated[str, Query(max_length=10), AfterValidator(no_control_characters)]
+"""A day as YYYY-MM-DD (the route parses it and says which field is wrong)."""
+FromDayText = Annotated[str, Query(alias="from", max_length=10),
+                        AfterValidator(no_control_characters)]
+"""``from=YYYY-MM-DD`` (``from`` is a Python keyword)."""

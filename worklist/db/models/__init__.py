@@ -10,7 +10,15 @@ from worklist.db.models.clinical import (
     Report,
 )
 from worklist.db.models.hl7 import Hl7Result
-from worklist.db.models.inbox import Channel, InboxObject, InboxState, ObjectCategory
+from worklist.db.models.inbox import (
+    Channel,
+    ConflictChoice,
+    ConflictKind,
+    InboxObject,
+    InboxState,
+    ObjectCategory,
+    ObjectConflict,
+)
 from worklist.db.models.items import (
     Digest, Item, ItemEvent, ItemStatus, Notification, OutreachAttempt, OutreachChannel,
     OutreachOutcome,
@@ -20,7 +28,7 @@ from worklist.db.models.security import AssociationRejection, LoginThrottle, Web
 
 __all__ = [
     "ApiToken", "AuditEntry", "Channel", "ConcordanceDecision", "Digest", "Finding", "Hl7Result", "Image",
-    "InboxObject", "InboxState",
+    "InboxObject", "InboxState", "ConflictChoice", "ConflictKind", "ObjectConflict",
     "Item", "ItemEvent", "ItemStatus", "Notification", "OutreachAttempt", "OutreachChannel",
     "OutreachOutcome", "ObjectCategory", "PathologyResult", "Patient",
     "Procedure", "Report", "Role", "Study", "User",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from worklist.db.base import Base, Timestamped
@@ -16,6 +16,7 @@ class Report(Timestamped, Base):
     """A report document and the facts read from it (kept as JSON: the facts are the rules' types)."""
 
     __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_kind_observed_at", "kind", "observed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sop_instance_uid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -29,6 +30,8 @@ class Report(Timestamped, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     machine_readable: Mapped[bool] = mapped_column(Boolean, default=True)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    interpreter: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    """The interpreting physician (migration 0010), for the outcomes audit."""
 
 
 class Image(Base):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from worklist.db.base import Base, StrEnumType, utcnow
@@ -21,6 +23,11 @@ class InboxState(StrEnum):
     """Not about the breast, or not machine-readable: recorded and left alone."""
     SUPERSEDED = "superseded"
     """An identical copy of an earlier version."""
+    HELD = "held"
+    """Read, but not applied: it conflicts with what is on file (a changed version of an object,
+    or a study under a second patient). Waits for a person's choice (``ObjectConflict``)."""
+    SET_ASIDE = "set-aside"
+    """A person chose what was on file over this object: it changed nothing."""
 
 
 class ObjectCategory(StrEnum):
@@ -82,3 +89,46 @@ class InboxObject(Base):
     hl7_sender: Mapped[str] = mapped_column(String(64), default="", server_default="")
     """MSH-3 sending application (and MSH-4 facility, after a slash)."""
     hl7_control_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class ConflictKind(StrEnum):
+    NEW_VERSION = "new-version"
+    """The same SOP Instance UID as an object already applied, with different content."""
+    SECOND_PATIENT = "second-patient"
+    """A Study Instance UID on file for one patient, arriving under another Patient ID."""
+
+
+class ConflictChoice(StrEnum):
+    KEEP_ON_FILE = "keep-on-file"
+    """What was on file stands; the held object is set aside."""
+    APPLY_ARRIVED = "apply-arrived"
+    """The held object stands: for a new version it replaces the one on file; for a second
+    patient it is filed under the study's patient on file."""
+
+
+class ObjectConflict(Base):
+    """A held inbox row and the choice a person makes about it (migration 0009).
+
+    ``payload`` keeps the object as the pipeline read it (records and report facts, in the
+    ``worklist.cases.codec`` encoding), so the choice applies it without reading it again."""
+
+    __tablename__ = "object_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ConflictKind] = mapped_column(StrEnumType(ConflictKind, 16))
+    inbox_pk: Mapped[int] = mapped_column(ForeignKey("inbox_objects.id"), unique=True)
+    on_file_inbox_pk: Mapped[int | None] = mapped_column(ForeignKey("inbox_objects.id"))
+    """The version on file (new-version conflicts)."""
+    patient_pk: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    """The patient on file, whose case carries the review item."""
+    item_pk: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    sop_instance_uid: Mapped[str] = mapped_column(String(64))
+    study_uid: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    """What differs, in words that name no patient data."""
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    choice: Mapped[ConflictChoice | None] = mapped_column(StrEnumType(ConflictChoice, 16))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
