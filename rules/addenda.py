@@ -18,7 +18,7 @@ from rules.facts import Correction, CorrectionKind, FindingType, ReportFacts
 from rules.geometry import same_family
 
 STATED = ("findings", "assessments", "recommendations", "procedures", "correspondences",
-          "not_feasible", "pathology", "concordance", "palpable")
+          "not_feasible", "pathology", "concordance", "palpable", "completed_steps")
 """The facts of a report that quote their sentence (``evidence``), so an addendum may repeat them."""
 
 

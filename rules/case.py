@@ -24,6 +24,7 @@ from rules.documents import ImageRecord
 from rules.facts import (
     Assessment,
     Birads,
+    CompletedStep,
     Composition,
     ConcordanceStatement,
     Correspondence,
@@ -68,6 +69,7 @@ _PROCEDURE = ReportKind.PROCEDURE
 _VALUE = attrgetter("value")
 _MENTION_EVIDENCE = attrgetter("value.evidence")
 _RANKING = itemgetter(0, 1, 2)  # (support, time, key) of a candidate biopsy: never the draft itself
+_NEAREST_FIRST = itemgetter(1, 0, 2)  # (time, support, key)
 _TIME_AND_UID = attrgetter("observed_at", "source_uid")
 _IMAGE_TIME_AND_UID = attrgetter("acquired_at", "sop_instance_uid")
 T = TypeVar("T")
@@ -182,6 +184,8 @@ class AssembledCase:
     compositions: tuple[Stamped[Composition], ...]
     statement_targets: dict[tuple[str, int], str] = field(default_factory=dict, compare=False)
     """(document UID, correspondence index) -> the finding key the statement names, when it names one."""
+    completed_steps: tuple[Stamped[CompletedStep], ...] = ()
+    """Steps the reports record as taken (a referral made, a surgical consultation held)."""
 
     def finding(self, key: str | None) -> Finding | None:
         return self._findings_by_key.get(key) if key is not None else None
@@ -361,6 +365,7 @@ def _sided_facts(report: ReportFacts) -> tuple[tuple[Any, ...], ...]:
         report.pathology,
         report.concordance,
         report.palpable,
+        report.completed_steps,
     )
 
 
@@ -373,6 +378,7 @@ _SIDED_PARTS = (
     "pathology",
     "concordance",
     "palpable",
+    "completed_steps",
 )
 
 
@@ -390,6 +396,7 @@ def _fill_sides(report: ReportFacts) -> ReportFacts:
         *report.pathology,
         *report.concordance,
         *report.palpable,
+        *report.completed_steps,
     ):
         side = fact.laterality
         if side is None:
@@ -884,7 +891,9 @@ class _Assembler:
                 unordered.append((-support, sort_time(b.performed_at), b.key, b))
         stamped = stamp((s, at, uid, report.kind))
         if not scored and unordered:
-            min(unordered, key=_RANKING)[3].pathology.append(stamped)
+            # The nearest procedure after the result first (its report was signed late), then the
+            # best placed: a biopsy done weeks later (a repeat biopsy) did not produce this result.
+            min(unordered, key=_NEAREST_FIRST)[3].pathology.append(stamped)
             return
         if scored:
             max(scored, key=_RANKING)[3].pathology.append(stamped)
@@ -892,9 +901,7 @@ class _Assembler:
         # Pathology before (or without) its procedure report: the biopsy happened all the same.
         self.biopsies.append(
             _BiopsyDraft(
-                key=self._unique(
-                    f"B-{s.laterality or 'U'}-{digest('pathology', uid, s.evidence.text)}"
-                ),
+                key=self._unique(implied_biopsy_key(uid, s.laterality, s.evidence.text)),
                 laterality=s.laterality,
                 performed_at=None,
                 guidance=s.guidance,
@@ -1009,6 +1016,11 @@ class _Assembler:
             self.palpable.append(stamp((complaint, at, uid, report.kind)))
         for nf in report.not_feasible:
             self.not_feasible.append(stamp((nf, at, uid, report.kind)))
+
+
+def implied_biopsy_key(source_uid: str, side: Laterality | None, text: str) -> str:
+    """The key of a biopsy known only from its pathology (the report's UID and the sentence)."""
+    return f"B-{side or 'U'}-{digest('pathology', source_uid, text)}"
 
 
 def _from_document(stamped: list[Stamped[Any]], uid: str) -> bool:
@@ -1129,11 +1141,14 @@ def assemble(
     for r in with_pathology:
         for s in r.pathology:
             a.pathology(r, s)
+    completed: list[Stamped[CompletedStep]] = []
     for r in reports:
         if r.kind not in _FINDING_REPORTS:
             a.statements(r)
         if r.palpable or r.not_feasible:
             a.context(r)
+        for step in r.completed_steps:
+            completed.append(stamp((step, r.observed_at, r.source_uid, r.kind)))
     findings: list[Finding] = []
     for d in a.findings:
         if d.merged_into is None:
@@ -1152,4 +1167,5 @@ def assemble(
         not_feasible=tuple(a.not_feasible),
         compositions=tuple(a.compositions),
         statement_targets=a.statement_targets,
+        completed_steps=tuple(completed),
     )

@@ -10,6 +10,7 @@ from rules.case import AssembledCase, Case, assemble
 from rules.correlation import Correlations, correlate
 from rules.items import Evaluation, ItemDecision
 from rules.pathways import RULES, Context
+from rules.pathways.safety import safety_net
 from rules.site import SiteConfig, default_site_config
 from rules.timeline import utc
 
@@ -37,6 +38,8 @@ def evaluate_in_full(case: Case, now: datetime, config: SiteConfig | None = None
     for rule in RULES:
         for item in rule(ctx):
             items.setdefault(item.key, item)
+    for item in safety_net(ctx, items):  # what a pathology result calls for, whatever the links
+        items.setdefault(item.key, item)
     open_items: list[ItemDecision] = []
     satisfied: list[ItemDecision] = []
     for key in sorted(items):

@@ -370,6 +370,25 @@ class PalpableComplaint:
     does, None when it does not say."""
 
 
+class StepTaken(StrEnum):
+    """A step of the work-up a report says has been done (not asked for): it closes the item that
+    asked for it as a person's documented action would."""
+
+    REFERRAL = "referral"
+    """The patient was referred to breast surgery or oncology ('was referred to breast surgery')."""
+    SURGICAL_CONSULTATION = "surgical-consultation"
+    """The patient was seen by the surgeon ('was seen in breast surgical consultation')."""
+
+
+@dataclass(frozen=True)
+class CompletedStep:
+    """'The patient was referred to breast surgery today': a step taken, as a report records it."""
+
+    step: StepTaken
+    laterality: Laterality | None
+    evidence: Evidence
+
+
 class CorrectionKind(StrEnum):
     """What an addendum corrects in the report it amends."""
 
@@ -432,6 +451,8 @@ class ReportFacts:
     outside_priors_received: tuple[Evidence, ...] = ()
     """Sentences saying outside prior examinations are on hand (received, now available, reviewed,
     compared with): they answer an earlier request for them."""
+    completed_steps: tuple[CompletedStep, ...] = ()
+    """Steps the report says were taken (a referral made, a consultation held)."""
 
     @property
     def is_addendum(self) -> bool:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple
 
-from rules.case import Biopsy, Finding
+from rules.anatomy import Laterality
+from rules.case import Biopsy, Finding, implied_biopsy_key
 from rules.decisions import ConcordanceDecision, DocumentedAction
 from rules.facts import (
     Birads,
@@ -20,8 +21,9 @@ from rules.facts import (
 )
 from rules.items import ItemDecision, ItemKind
 from rules.pathways.base import Context, build, decision_evidence, image_evidence
+from rules.pathways.pathology import item_side
 from rules.priority import finding_risk
-from rules.timeline import digest, on_or_after, sort_time
+from rules.timeline import UNDATED, digest, on_or_after, sort_time
 
 _IMAGE_GUIDED_MAMMOGRAPHIC = frozenset({Guidance.STEREOTACTIC, Guidance.TOMOSYNTHESIS})
 
@@ -111,27 +113,45 @@ def _later_sampling(ctx: Context, b: Biopsy, since: datetime | None) -> list[Bio
 
 
 def correlation_review(ctx: Context) -> Iterator[ItemDecision]:
-    """A biopsy whose correspondence to a finding the reports cannot decide (docs/items.md).
+    """A biopsy, or a pathology result, that the records do not tie to what it sampled.
 
-    Opens when neither a statement nor the features (laterality, type, clock, quadrant, depth, nipple
-    distance; limits in rules.thresholds) place the biopsy on exactly one finding of that breast.
-    Closes when a person records a correlation decision for the biopsy.
+    Opens when neither a statement nor the features (laterality, type, clock, quadrant, depth,
+    nipple distance; limits in rules.thresholds) place the biopsy on exactly one finding of that
+    breast; and, whatever the features say, when a link is missing: a pathology result no biopsy
+    on record matches ("pathology from 2026-10-02, left breast: no biopsy on record matches it"),
+    or a biopsy no finding on record matches. Closes when a person records a correlation decision
+    for the biopsy; a missing link also closes when the record that supplies it arrives (the
+    procedure report, or the imaging report describing the finding), with that record as evidence.
     Source: docs/items.md seed 1 (the biopsy must be shown to explain the finding); never a guess.
+    A missing link may cost a coordinator a look, never a missed cancer.
     """
     for b in ctx.case.biopsies:
-        if b.key not in ctx.correlations.review_raised:
-            continue
-        candidates = ctx.correlations.unresolved(b.key)
+        missing = missing_link(ctx, b)
         decided = [m for m in ctx.correlations.for_biopsy(b.key) if m.basis == "decision"]
-        closing = [
+        decision = [
             decision_evidence("correlation decision", m.reasons[0] if m.reasons else "")
             for m in decided[:1]
         ]
+        if missing is None and b.key not in ctx.correlations.review_raised:
+            yield from _links_supplied(ctx, b)
+            continue
+        candidates = ctx.correlations.unresolved(b.key)
+        if missing is not None:
+            advice = (
+                "Find the procedure report, or record which biopsy and finding this result is from."
+                if b.implied
+                else "Find the imaging report of the sampled lesion, or record which finding it is."
+            )
+            next_step = f"{missing[0].upper()}{missing[1:]}. {advice}"
+            closing = decision
+        else:
+            next_step = "Review the images and reports: decide which finding this biopsy sampled."
+            closing = decision if not candidates else []
         yield build(
             ctx,
             ItemKind.CORRELATION_REVIEW,
             b.key,
-            laterality=b.laterality,
+            laterality=item_side(b),
             finding_type=b.target_type,
             location=b.target_location,
             opened_at=b.performed_at or b.pathology_at,
@@ -142,9 +162,78 @@ def correlation_review(ctx: Context) -> Iterator[ItemDecision]:
                 if f.key in {m.finding_key for m in candidates}
                 for ev in f.evidence[:1]
             ],
-            next_step="Review the images and reports: decide which finding this biopsy sampled.",
+            next_step=next_step,
             closes_when="a person records which finding the biopsy corresponds to",
-            closing=closing if not candidates else (),
+            closing=closing,
+        )
+
+
+_SIDE_WORDS = {
+    Laterality.LEFT: "left breast",
+    Laterality.RIGHT: "right breast",
+    Laterality.BOTH: "both breasts",
+}
+
+
+def _when(moment: datetime | None) -> str:
+    return "an unknown date" if moment is None or moment == UNDATED else moment.date().isoformat()
+
+
+def missing_link(ctx: Context, b: Biopsy) -> str | None:
+    """What the records lack to tie this biopsy, in a coordinator's words, or None when nothing is
+    missing (its procedure report is on file and it sampled a finding on record, or the features
+    leave several candidates, which is a review of its own)."""
+    side = _SIDE_WORDS[b.laterality] if b.laterality is not None else "breast not stated"
+    if b.implied:
+        return f"pathology from {_when(b.pathology_at)}, {side}: no biopsy on record matches it"
+    if not ctx.correlations.targets_of(b.key) and b.key not in ctx.correlations.review_raised:
+        return f"biopsy of {_when(b.performed_at)}, {side}: no finding on record matches it"
+    return None
+
+
+def _links_supplied(ctx: Context, b: Biopsy) -> Iterator[ItemDecision]:
+    """Missing links a later record supplied, closed with it as evidence rather than dropped: a
+    pathology result dated before its procedure report (it stood alone until the report came), and
+    a biopsy done before any report described the finding it sampled."""
+    if b.implied:
+        return
+    performed = b.performed_at
+    seen: set[tuple[str, Laterality | None]] = set()
+    for p in b.pathology:
+        origin = (p.source_uid, p.value.laterality)
+        if origin in seen or performed is None or p.at is None or p.at.date() >= performed.date():
+            continue
+        seen.add(origin)
+        side = p.value.laterality
+        yield build(
+            ctx,
+            ItemKind.CORRELATION_REVIEW,
+            implied_biopsy_key(p.source_uid, side, p.value.evidence.text),
+            laterality=side or Laterality.BOTH,
+            opened_at=p.at,
+            evidence=[p.value.evidence],
+            next_step="Find the procedure report this pathology result belongs to.",
+            closes_when="the procedure report arrives",
+            closing=b.evidence[:1],
+        )
+    targets = ctx.targets(b)
+    if (
+        performed is not None
+        and targets
+        and all(f.first_seen is not None and f.first_seen.date() > performed.date() for f in targets)
+    ):
+        yield build(
+            ctx,
+            ItemKind.CORRELATION_REVIEW,
+            b.key,
+            laterality=b.laterality,
+            finding_type=b.target_type,
+            location=b.target_location,
+            opened_at=performed,
+            evidence=b.evidence,
+            next_step="Find the imaging report that describes the finding this biopsy sampled.",
+            closes_when="a report describes the finding the biopsy sampled",
+            closing=[ev for f in targets for ev in f.evidence[:1]],
         )
 
 
@@ -197,7 +286,7 @@ def concordance_pending(ctx: Context) -> Iterator[ItemDecision]:
             ctx,
             ItemKind.CONCORDANCE_PENDING,
             b.key,
-            laterality=b.laterality,
+            laterality=item_side(b),
             finding=f,
             finding_type=b.target_type,
             # Due from the first result no verdict has judged yet.

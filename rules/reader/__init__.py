@@ -19,6 +19,7 @@ from rules.facts import (
 from rules.reader.assessments import StatedCategory, read_assessments, read_composition
 from rules.reader.coded import CodedFacts, read_coded
 from rules.reader.concordance import read_concordance, read_correspondences
+from rules.reader.completed import read_completed_steps
 from rules.reader.context import ReportText, report_default_side, title_side
 from rules.reader.findings import _Draft, compatible_location, freeze_all, read_findings, same_family
 from rules.reader.kind import detect_kind
@@ -93,6 +94,7 @@ def read_report(document: ReportDocument) -> ReportFacts:
         palpable=tuple(palpable),
         corrections=tuple(read_corrections(report)) if document.predecessor_uids else (),
         outside_priors_received=tuple(read_outside_priors_received(report)) if kind is ReportKind.RADIOLOGY else (),
+        completed_steps=tuple(read_completed_steps(report)),
     )
 
 

@@ -21,21 +21,10 @@ CASES = Path(__file__).parents[1] / "cases"
 
 
 # Stories the product does not get right yet, each with the reason; strict, so a fix shows up.
-KNOWN_GAPS = {
-    "TC-0119": "a report saying the referral was made is not read as a documented referral "
-               "(malignancy-referral stays open until a coordinator documents it)",
-    "TC-0121": "a report saying the surgical consultation took place is not read as documented "
-               "(high-risk-lesion stays open until a coordinator documents it)",
+KNOWN_GAPS: dict[str, str] = {
     # Issue 15 stories (fail-safe reading), written from the clinical rules.
     "TC-0202": "pipeline: the rad-path note's 'benign, concordant' does not close "
     "concordance-pending (it does at the facts level)",
-    "TC-0207": "rules: pathology with no biopsy or finding on file opens no correlation-review "
-    "naming what is missing",
-    "TC-0208": "rules: pathology at a site no biopsy matches opens no correlation-review",
-    "TC-0210": "rules: pathology without its procedure report, untied to the screening asymmetry, "
-    "opens no correlation-review",
-    "TC-0211": "rules: benign outside pathology with nothing on file opens no correlation-review",
-    "TC-0212": "rules: pathology labelled with the other side opens no correlation-review",
     "TC-0215": "pipeline: the side correction is applied (the story passes at the facts level), but the "
     "rad-path note's 'benign, concordant' does not close concordance-pending, as in TC-0202",
     "TC-0226": "pipeline: the attempt is read as not performed (the story passes at the facts level), "

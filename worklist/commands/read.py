@@ -13,7 +13,7 @@ from rich.console import Console
 from worklist.cases.codec import to_json
 
 _FACT_GROUPS = ("findings", "assessments", "recommendations", "procedures", "correspondences",
-                "not_feasible", "pathology", "concordance", "palpable", "corrections")
+                "not_feasible", "pathology", "concordance", "palpable", "completed_steps", "corrections")
 
 
 def _facts_of(source: str) -> Any:
