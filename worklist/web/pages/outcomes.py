@@ -136,14 +136,7 @@ def outcomes_csv(
     request: Request, principal: Reader, session: Db,
     first: FromDayText = "", to: DayText = "", physician: LongFilterText = "",
 ) -> Response:
-    period = _period(first, to)
-    audit = _audit(request, session, period, physician)
-    record_audit_view(session, audit, principal.username, principal.remote_addr, principal.via,
-                      action="export-outcomes-audit", detail={"format": "csv"})
-    session.commit()
-    return Response(to_csv(audit), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{_stem(period)}.csv"',
-                             "Cache-Control": "no-store"})
+    return _export(request, principal, session, _period(first, to), physician, "csv")
 
 
 @router.get(".pdf")
@@ -151,13 +144,27 @@ def outcomes_pdf(
     request: Request, principal: Reader, session: Db,
     first: FromDayText = "", to: DayText = "", physician: LongFilterText = "",
 ) -> Response:
-    period = _period(first, to)
+    return _export(request, principal, session, _period(first, to), physician, "pdf")
+
+
+# Per format: how the audit is written, its media type and how the browser should take it.
+_EXPORTS = {
+    "csv": (to_csv, "text/csv; charset=utf-8", "attachment"),
+    "pdf": (to_pdf, "application/pdf", "inline"),
+}
+
+
+def _export(request: Request, principal: Principal, session: Session, period: Period,
+            physician: str, fmt: str) -> Response:
+    """An export names patients like the page does, so it is audited the same way."""
+    write, media_type, disposition = _EXPORTS[fmt]
     audit = _audit(request, session, period, physician)
     record_audit_view(session, audit, principal.username, principal.remote_addr, principal.via,
-                      action="export-outcomes-audit", detail={"format": "pdf"})
+                      action="export-outcomes-audit", detail={"format": fmt})
     session.commit()
-    return Response(to_pdf(audit), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{_stem(period)}.pdf"',
+    return Response(write(audit), media_type=media_type,
+                    headers={"Content-Disposition":
+                             f'{disposition}; filename="{_stem(period)}.{fmt}"',
                              "Cache-Control": "no-store"})
 
 
