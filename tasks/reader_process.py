@@ -1,4 +1,4 @@
-"""A reader process (``python -m tasks.reader_process MEMORY_MB ZONE``): reads spooled objects
+"""A reader process (``python -m tasks.reader_process MEMORY_MB ZONE PARENT LEVEL FORMAT``): reads spooled objects
 for the pipeline within an address-space limit; see ``tasks.reading``.
 
 One JSON line per request on stdin (``{"path": ...}``), one JSON line per answer on stdout:
@@ -53,10 +53,13 @@ def _die_with(parent: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    memory_mb, zone_name, parent = int(argv[0]), argv[1], int(argv[2])
-    _die_with(parent)
+    memory_mb, zone_name, parent, log_level, log_format = argv
+    _die_with(int(parent))
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the answers
+    from worklist.log_setup import configure_process_logging
+
+    configure_process_logging(log_level, log_format)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for the parent to handle
 
     from rules.reader import read_report
@@ -70,7 +73,7 @@ def main(argv: list[str]) -> int:
     from rules.reader import read_text
 
     read_text("Findings: no suspicious mass. Impression: BI-RADS 1.")
-    budget = memory_mb * 1024 * 1024
+    budget = int(memory_mb) * 1024 * 1024
     baseline = _address_space()
     resource.setrlimit(resource.RLIMIT_AS, (baseline + budget, baseline + budget))
     _answer(out, {"ready": True})

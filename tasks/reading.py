@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from dicom_io.readers.objects import UnreadableObject, read_object
 from worklist.cases import ingest
@@ -71,6 +71,14 @@ class ReadBudget:
                 "(WORKLIST_READ_MEMORY_MB); not retried")
 
 
+class LogChoice(NamedTuple):
+    """The parent's log level and format: a reader's warnings (pydicom's, about the object it
+    decodes) reach the same stream, redacted the same way."""
+
+    level: str
+    format: str
+
+
 # A reader recycles itself once its heap has grown by this share of the budget: Python seldom
 # hands memory back, and the next object deserves the whole budget.
 RECYCLE_SHARE = 0.5
@@ -81,10 +89,10 @@ STARTUP_SECONDS = 60.0
 class _Reader:
     """One reader process and its pipes; used by one thread at a time."""
 
-    def __init__(self, budget: ReadBudget, zone_name: str) -> None:
+    def __init__(self, budget: ReadBudget, zone_name: str, logs: LogChoice) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         argv = [sys.executable, "-m", READER_MODULE, str(budget.memory_mb), zone_name,
-                str(os.getpid())]
+                str(os.getpid()), logs.level, logs.format]
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         env=env, close_fds=True)
         self.killed_by_us = False
@@ -148,9 +156,11 @@ class _Reader:
 class ReaderPool:
     """Reader processes shared by the threads of one pipeline process."""
 
-    def __init__(self, budget: ReadBudget, zone_name: str) -> None:
+    def __init__(self, budget: ReadBudget, zone_name: str,
+                 logs: LogChoice = LogChoice("INFO", "text")) -> None:
         self.budget = budget
         self._zone_name = zone_name
+        self._logs = logs
         self._idle: list[_Reader] = []
         self._busy: set[_Reader] = set()
         self._lock = threading.Lock()
@@ -166,7 +176,7 @@ class ReaderPool:
             reader = None
         starting = reader is None
         if reader is None:
-            reader = _Reader(self.budget, self._zone_name)
+            reader = _Reader(self.budget, self._zone_name, self._logs)
         with self._lock:
             self._busy.add(reader)  # from now on close() kills it, starting or not
             closed = self._closed
@@ -233,7 +243,7 @@ class ReaderPool:
 
 def reader_pool(settings: Settings) -> ReaderPool:
     return ReaderPool(ReadBudget(settings.read_timeout_seconds, settings.read_memory_mb),
-                      settings.timezone)
+                      settings.timezone, LogChoice(settings.log_level, settings.log_format))
 
 
 def stop_descendant_readers(root_pid: int | None = None) -> int:

@@ -1,6 +1,6 @@
 """One poison object never stalls the pipeline or its shutdown.
 
-The poison is a valid Basic Text SR with a hundred thousand content items, pushed over a real
+The poison is a valid Basic Text SR with thirty thousand content items, pushed over a real
 association. It must end failed with the budget it broke as the reason, while ordinary reports
 pushed at the same time are processed; and stopping ``worklist serve`` or a Celery worker while it
 is being read must take seconds, leaving its row pending for the next start.
@@ -43,6 +43,9 @@ from worklist.web.app import create_app
 pytestmark = pytest.mark.slow
 
 POISON_ITEMS = 30_000
+# The listener refuses SRs past its receipt limits (tests/dicom/test_edge_receipt.py); a site may
+# raise them, and the pipeline's own budget must then hold: these tests raise them past the poison.
+RAISED_LIMITS = {"WORKLIST_SR_MAX_ITEMS": "1000000", "WORKLIST_SR_MAX_BYTES": str(2 * 1024**3)}
 STOP_WITHIN = 15.0
 """Seconds a SIGTERMed process may take to end while the poison is being read (it used to take
 as long as the read: over half an hour)."""
@@ -104,7 +107,8 @@ def budgeted(request: pytest.FixtureRequest, database_url: str,
     settings = load_settings(database_url=database_url, data_dir=tmp_path / "data",
                              dicom_port=free_port(), broker_url="", allowed_aes=[],
                              read_memory_mb=memory_mb, read_timeout_seconds=seconds,
-                             remind_every_seconds=3600.0)
+                             remind_every_seconds=3600.0, sr_max_items=1_000_000,
+                             sr_max_bytes=2 * 1024**3)
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     pipeline = start_pipeline(settings, sessions)
@@ -212,7 +216,7 @@ def test_serve_stops_promptly_while_the_poison_is_read(postgres_url: str, poison
         "WORKLIST_HTTP_PORT": str(http_port), "WORKLIST_HL7_PORT": str(free_port()),
         "WORKLIST_HL7_HOST": "127.0.0.1", "WORKLIST_METRICS_PORT": str(free_port()),
         "WORKLIST_READ_TIMEOUT_SECONDS": "3600", "WORKLIST_READ_MEMORY_MB": "8192",
-        "WORKLIST_REMIND_EVERY_SECONDS": "3600",
+        "WORKLIST_REMIND_EVERY_SECONDS": "3600", **RAISED_LIMITS,
     })
     engine = make_engine(postgres_url)
     try:
@@ -246,7 +250,7 @@ def test_celery_workers_fail_the_poison_and_stop_promptly_while_reading_it(
         "WORKLIST_DATABASE_URL": postgres_url, "WORKLIST_BROKER_URL": broker.url,
         "WORKLIST_DATA_DIR": str(tmp_path / "data"), "WORKLIST_DICOM_HOST": "127.0.0.1",
         "WORKLIST_DICOM_PORT": str(free_port()), "WORKLIST_REMIND_EVERY_SECONDS": "3600",
-        "WORKLIST_METRICS_PORT": str(free_port()),
+        "WORKLIST_METRICS_PORT": str(free_port()), **RAISED_LIMITS,
     }
     settings = load_settings(**{k.removeprefix("WORKLIST_").lower(): v for k, v in env.items()})
     small = Worklist(tmp_path / "small", {**env, "WORKLIST_READ_MEMORY_MB": "128"})

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import NoReturn
 
 import typer
 
-from worklist import log_format
-from worklist.log_redaction import protect_handler
+from worklist.log_setup import configure_process_logging
 from worklist.settings import Settings, SettingsError, get_settings
 
 
@@ -23,21 +20,7 @@ def settings_or_exit() -> Settings:
 
 
 def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(log_format.formatter(settings.log_format))
-    protect_handler(handler)  # pydicom and pynetdicom quote patient data they decode
-    logging.basicConfig(level=settings.log_level, handlers=[handler])
-    # Library warnings become log lines too, in the same format (JSON stays JSON).
-    logging.captureWarnings(True)
-    # Third-party libraries that log dataset contents or report text at DEBUG stay quiet.
-    for noisy in ("pynetdicom", "pydicom", "PyRuSH", "medspacy"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
-    try:
-        from loguru import logger
-
-        logger.disable("PyRuSH")
-    except ImportError:
-        pass
+    configure_process_logging(settings.log_level, settings.log_format)
 
 
 def not_yet(command: str, issue: str) -> NoReturn:
