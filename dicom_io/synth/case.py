@@ -113,6 +113,10 @@ def _default_description(event: Event) -> str:
         return "SURGICAL PATHOLOGY"
     if title == "procedure":
         return "BREAST PROCEDURE"
+    if title == "radpath":
+        # A rad-path note filed under its own accession: a mammography description here would
+        # make the note read as an imaging report and lose its concordance verdict.
+        return "RAD-PATH CORRELATION"
     modality = str(event.get("modality", "")).upper()
     return {"US": "US BREAST", "DBT": "TOMO BREAST"}.get(modality, "MAMMOGRAPHY")
 

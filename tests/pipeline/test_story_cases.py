@@ -21,21 +21,7 @@ CASES = Path(__file__).parents[1] / "cases"
 
 
 # Stories the product does not get right yet, each with the reason; strict, so a fix shows up.
-KNOWN_GAPS: dict[str, str] = {
-    # Issue 15 stories (fail-safe reading), written from the clinical rules.
-    "TC-0202": "pipeline: the rad-path note's 'benign, concordant' does not close "
-    "concordance-pending (it does at the facts level)",
-    "TC-0215": "pipeline: the side correction is applied (the story passes at the facts level), but the "
-    "rad-path note's 'benign, concordant' does not close concordance-pending, as in TC-0202",
-    "TC-0226": "pipeline: the attempt is read as not performed (the story passes at the facts level), "
-    "but the later rad-path note's verdict does not close concordance-pending, as in TC-0202",
-    "TC-0229": "pipeline: the rad-path note's doubt and verdict are read at the facts level (the story "
-    "passes there), but the note closes no concordance-pending and opens no "
-    "correlation-review here, as in TC-0202",
-    "TC-0245": "pipeline: the rad-path note's 'benign, concordant' does not close "
-    "concordance-pending (it does at the facts level)",
-    # End of the issue 15 stories.
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 # Stories whose only gap is an item that should open on the way and close again: closed items are

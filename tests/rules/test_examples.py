@@ -109,6 +109,22 @@ def _coded_document(
     )
 
 
+def _study_descriptions(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Each study's description as the first of its events names it: over DICOM a report carries
+    its study's description even when the report event itself leaves it out."""
+    out: dict[str, str] = {}
+    for event in events:
+        if "study" in event and event.get("study_description"):
+            out.setdefault(str(event["study"]), str(event["study_description"]))
+    return out
+
+
+def _with_study_description(event: dict[str, Any], described: dict[str, str]) -> dict[str, Any]:
+    if event.get("study_description") or str(event.get("study", "")) not in described:
+        return event
+    return {**event, "study_description": described[str(event["study"])]}
+
+
 def events_through_reader(data: dict[str, Any]) -> list[Event]:
     """A case file (examples format) as (day, facts or image) in event order; the reader reads
     the reports (coded TID 4200 ones as the DICOM edge receives them)."""
@@ -117,6 +133,7 @@ def events_through_reader(data: dict[str, Any]) -> list[Event]:
     home = str((data.get("site") or {}).get("imaging") or "Demo Breast Centre")  # the synth's default
     uids: dict[str, str] = {}
     out: list[Event] = []
+    described = _study_descriptions(data["events"])
     for index, event in enumerate(data["events"]):
         if event["kind"] == "image":
             out += [(event["day"], i) for i in _images(case_id, index, event, home)]
@@ -125,7 +142,7 @@ def events_through_reader(data: dict[str, Any]) -> list[Event]:
             document = (
                 _coded_document(data, index, event, uids)
                 if coded
-                else _document(case_id, index, event, uids)
+                else _document(case_id, index, _with_study_description(event, described), uids)
             )
             out.append((event["day"], reader.read_report(document)))
     return out

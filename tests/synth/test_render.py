@@ -135,3 +135,21 @@ def test_bad_cases_are_refused_with_a_reason(change) -> None:  # type: ignore[no
     change(case)
     with pytest.raises(CaseError):
         render_case(case, DAY0)
+
+
+def test_a_radpath_note_on_its_own_study_reads_back_as_a_radpath_note() -> None:
+    """A rad-path note whose study has no description must not be described as a mammogram:
+    the reader would take it for an imaging report and drop its concordance verdict."""
+    from dicom_io.readers.sr import read_report as read_sr
+    from rules.facts import ReportKind
+    from rules.reader import read_report
+
+    case = sample_case()
+    case["events"].append({
+        "day": -5, "kind": "report", "study": "rp", "title": "radpath", "author": "READER^ONE",
+        "sections": {"Findings": "Left 3 o'clock mass, US core: fibroadenoma. Benign, concordant."},
+    })
+    note = render_case(case, DAY0)[-1].datasets[0]
+    assert note.StudyDescription == "RAD-PATH CORRELATION"
+    facts = read_report(read_sr(note))
+    assert facts.kind is ReportKind.RADPATH
