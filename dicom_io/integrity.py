@@ -50,7 +50,7 @@ def check_complete(path: Path) -> None:
 def _walk(stream: BinaryIO, size: int, explicit: bool, order: str, nested: bool) -> int | None:
     """Walk elements up to the end of the file, or (nested) up to an item delimiter."""
     while stream.tell() < size:
-        tag, length, vr = _element_header(stream, size, explicit, order)
+        tag, length, vr = element_header(stream, explicit, order)
         if tag in (_ITEM_END, _SEQUENCE_END):
             return tag
         if length == _UNDEFINED:
@@ -77,9 +77,9 @@ def _walk_items(stream: BinaryIO, size: int, explicit: bool, order: str) -> None
             _skip(stream, size, length)
 
 
-def _element_header(
-    stream: BinaryIO, size: int, explicit: bool, order: str
-) -> tuple[int, int, bytes | None]:
+def element_header(stream: BinaryIO, explicit: bool, order: str) -> tuple[int, int, bytes | None]:
+    """The next element's tag, value length and VR (None where the syntax carries none); a file
+    that ends inside the header raises ``IncompleteObject``."""
     raw = _read(stream, 8)
     group, element = struct.unpack(order + "HH", raw[:4])
     tag = (group << 16) | element

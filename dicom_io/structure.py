@@ -20,6 +20,7 @@ from pydicom.datadict import dictionary_VR
 from pydicom.filereader import _read_file_meta_info, read_preamble
 
 from dicom_io import sop_classes
+from dicom_io.integrity import IncompleteObject, element_header
 
 MAX_SEQUENCE_DEPTH = 128
 """Sequence nesting any object may have: far beyond real objects (an SR content tree within the
@@ -31,8 +32,6 @@ _ITEM_END = 0xFFFEE00D
 _SEQUENCE_END = 0xFFFEE0DD
 _CONTENT_SEQUENCE = 0x0040A730
 _PIXEL_DATA = 0x7FE00010
-_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN",
-                       b"UR", b"UT", b"UV"})
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def check_structure(path: Path, report_limits: ReportLimits | None) -> None:
         explicit = syntax != sop_classes.IMPLICIT_VR_LITTLE_ENDIAN
         try:
             _walk(stream, size, explicit, order, report_limits if is_report else None)
-        except (Unwalkable, struct.error):
+        except (Unwalkable, IncompleteObject, struct.error):
             return
 
 
@@ -120,7 +119,7 @@ def _walk(stream: BinaryIO, size: int, explicit: bool, order: str,
                                 else stream.tell() + length, explicit=top.explicit,
                                 content=top.content))
             continue
-        tag, length, vr = _element_header(stream, top.explicit, order)
+        tag, length, vr = element_header(stream, top.explicit, order)
         if tag == _ITEM_END:
             if len(stack) == 1:
                 raise Unwalkable("an item delimiter outside any item")
@@ -165,18 +164,6 @@ def _skip_fragments(stream: BinaryIO, size: int, order: str) -> None:
         if (group << 16 | element) == _SEQUENCE_END:
             return
         stream.seek(length, 1)
-
-
-def _element_header(stream: BinaryIO, explicit: bool, order: str) -> tuple[int, int, bytes | None]:
-    raw = _read(stream, 8)
-    group, element = struct.unpack(order + "HH", raw[:4])
-    tag = (group << 16) | element
-    if group == 0xFFFE or not explicit:
-        return tag, struct.unpack(order + "L", raw[4:])[0], None
-    vr = raw[4:6]
-    if vr in _LONG_VRS:
-        return tag, struct.unpack(order + "L", _read(stream, 4))[0], vr
-    return tag, struct.unpack(order + "H", raw[6:])[0], vr
 
 
 def _read(stream: BinaryIO, count: int) -> bytes:
